@@ -1,0 +1,109 @@
+// The one closed vocabulary of API errors: each code maps to exactly one HTTP status.
+// The server answers RFC 9457 problem+json carrying `code`; clients render their own words from the code.
+
+export const ERROR_STATUS = {
+  // request shape
+  validation_failed: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  // identity
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  enrollment_invalid: 410,
+  password_too_weak: 400,
+  totp_invalid: 400,
+  rate_limited: 429,
+  // transfers: creation and upload
+  expiry_out_of_range: 400,
+  max_downloads_out_of_range: 400,
+  too_many_files: 400,
+  too_many_recipients: 400,
+  file_too_large: 413,
+  quota_exceeded: 413,
+  part_out_of_range: 400,
+  part_size_mismatch: 400,
+  part_hash_mismatch: 422,
+  transfer_not_uploading: 409,
+  upload_incomplete: 409,
+  // the gate
+  link_unavailable: 410,
+  transfer_expired: 410,
+  transfer_exhausted: 410,
+  transfer_revoked: 410,
+  link_proof_invalid: 403,
+  challenge_invalid: 400,
+  code_invalid: 400,
+  code_expired: 400,
+  too_many_attempts: 429,
+  grant_invalid: 401,
+  // server state
+  conflict: 409,
+  unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/** Plain-English titles; the server sends them, clients may render their own words from `code`. */
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'The request is not valid.',
+  unsupported_media_type: 'This content type is not accepted here.',
+  payload_too_large: 'The request body is too large.',
+  not_found: 'Nothing is here.',
+  method_not_allowed: 'This method is not allowed here.',
+  unauthenticated: 'Sign in first.',
+  invalid_credentials: 'The e-mail address, password or code is wrong.',
+  forbidden: 'You may not do this.',
+  enrollment_invalid: 'This enrollment link is not valid any more.',
+  password_too_weak: 'The password is too short or too weak.',
+  totp_invalid: 'The authenticator code is wrong.',
+  rate_limited: 'Too many attempts. Wait, then try again.',
+  expiry_out_of_range: 'The expiry is outside what the policy allows.',
+  max_downloads_out_of_range: 'The maximum number of downloads is outside what the policy allows.',
+  too_many_files: 'Too many files in one transfer.',
+  too_many_recipients: 'Too many recipients in one transfer.',
+  file_too_large: 'A file is larger than the policy allows.',
+  quota_exceeded: 'This transfer would exceed your storage quota.',
+  part_out_of_range: 'This part does not belong to the file.',
+  part_size_mismatch: 'The part does not have the expected size.',
+  part_hash_mismatch: 'The part does not match its hash.',
+  transfer_not_uploading: 'This transfer no longer accepts uploads.',
+  upload_incomplete: 'Some parts have not been uploaded yet.',
+  link_unavailable: 'This link is not available: it may have expired or never existed.',
+  transfer_expired: 'This transfer has expired; its files have been deleted.',
+  transfer_exhausted: 'This transfer has reached its maximum number of downloads.',
+  transfer_revoked: 'The sender revoked this transfer.',
+  link_proof_invalid: 'The link is incomplete or damaged.',
+  challenge_invalid: 'The link check expired. Start again.',
+  code_invalid: 'The code is wrong.',
+  code_expired: 'The code has expired. Ask for a new one.',
+  too_many_attempts: 'Too many wrong codes. Ask for a new one later.',
+  grant_invalid: 'The download permission is not valid any more. Open the link again.',
+  conflict: 'The request conflicts with the current state.',
+  unavailable: 'The service is not available right now.',
+  internal_error: 'Something went wrong on the server.',
+};
+
+/** RFC 9457 problem details, as Valise sends them. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  /** For validation_failed: where and what. */
+  errors?: { path: string; message: string }[];
+  /** For 429: seconds to wait (also sent as the Retry-After header). */
+  retryAfter?: number;
+  /** For code_invalid: attempts left on this code. */
+  attemptsLeft?: number;
+}
+
+export function problemType(code: ErrorCode): string {
+  return `urn:valise:problem:${code}`;
+}

@@ -1,0 +1,7 @@
+// @valise/protocol: the HTTP API's shapes (TypeBox JSON Schemas), error codes and shared limits. No I/O.
+export * from './errors.js';
+export * from './primitives.js';
+export * from './accounts.js';
+export * from './transfers.js';
+export * from './gate.js';
+export * from './limits.js';

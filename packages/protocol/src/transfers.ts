@@ -1,0 +1,106 @@
+// Transfers API for members: create, upload parts, resume, finalize, list, inspect, revoke.
+import { Type, type Static } from '@sinclair/typebox';
+import { Base64Url, Bytes32, Email, Id, Timestamp } from './primitives.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const TransferState = Type.Union([
+  Type.Literal('uploading'), Type.Literal('ready'), Type.Literal('closed'), Type.Literal('purged'),
+]);
+export const CloseReason = Type.Union([
+  Type.Literal('expired'), Type.Literal('exhausted'), Type.Literal('revoked'), Type.Literal('abandoned'),
+]);
+
+/** POST /api/v1/transfers. Sizes are ciphertext sizes (the server never learns plaintext sizes beyond them). */
+export const CreateTransferRequest = Type.Object({
+  files: Type.Array(Type.Object({
+    ciphertextSize: Type.Integer({ minimum: 72, description: 'Cobblestone ciphertext length of the file body' }),
+  }, strict), { minItems: 1, maxItems: 10_000 }),
+  recipients: Type.Array(Email, { minItems: 1, maxItems: 1_000 }),
+  expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxDownloads: Type.Optional(Type.Integer({ minimum: 1 })),
+}, strict);
+export const CreateTransferResponse = Type.Object({
+  transferId: Id,
+  serverShare: Bytes32,
+  files: Type.Array(Type.Object({ fileId: Id, ciphertextSize: Type.Integer(), partCount: Type.Integer() }, strict)),
+  expiresInSeconds: Type.Integer(),
+  maxDownloads: Type.Integer(),
+}, strict);
+
+/** Header carrying the base64url SHA-256 of a part body, checked by the server while it streams. */
+export const PART_HASH_HEADER = 'x-valise-part-sha256';
+
+/** PUT /api/v1/transfers/:transferId/files/:fileId/parts/:index (application/octet-stream). */
+export const PartParams = Type.Object({ transferId: Id, fileId: Id, index: Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$' }) }, strict);
+export const PartReceipt = Type.Object({ index: Type.Integer(), size: Type.Integer(), sha256: Bytes32 }, strict);
+
+/** GET /api/v1/transfers/:transferId/upload: what has arrived, for resuming. */
+export const UploadStatus = Type.Object({
+  transferId: Id,
+  state: TransferState,
+  serverShare: Type.Union([Bytes32, Type.Null()]),
+  files: Type.Array(Type.Object({
+    fileId: Id, ciphertextSize: Type.Integer(), partCount: Type.Integer(),
+    received: Type.Array(Type.Object({ index: Type.Integer(), sha256: Bytes32 }, strict)),
+  }, strict)),
+}, strict);
+
+/** A link slot: CK wrapped under a key derived from the link secret (docs/format.md). */
+export const LinkSlot = Type.Object({
+  slotId: Id,
+  wrapped: Base64Url(200),
+}, strict);
+
+/** POST /api/v1/transfers/:transferId/finalize. */
+export const FinalizeRequest = Type.Object({
+  linkSlot: LinkSlot,
+  linkAuthKey: Bytes32,
+  manifest: Base64Url(16 * 1024 * 1024),
+}, strict);
+export const FinalizeResponse = Type.Object({
+  transferId: Id,
+  expiresAt: Timestamp,
+  linkBase: Type.String({ description: 'public URL of the link page; the client appends #<link secret>' }),
+}, strict);
+
+export const AccessEvent = Type.Object({
+  kind: Type.String(),
+  recipient: Type.Union([Email, Type.Null()]),
+  at: Timestamp,
+  detail: Type.Union([Type.String(), Type.Null()]),
+}, strict);
+
+export const TransferSummary = Type.Object({
+  transferId: Id,
+  state: TransferState,
+  closeReason: Type.Union([CloseReason, Type.Null()]),
+  createdAt: Timestamp,
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+  maxDownloads: Type.Integer(),
+  downloadsUsed: Type.Integer(),
+  recipients: Type.Array(Email),
+  fileCount: Type.Integer(),
+  totalBytes: Type.Integer(),
+}, strict);
+export const TransferList = Type.Object({ transfers: Type.Array(TransferSummary) }, strict);
+export const TransferDetail = Type.Object({
+  transfer: TransferSummary,
+  events: Type.Array(AccessEvent),
+}, strict);
+
+export const TransferIdParams = Type.Object({ transferId: Id }, strict);
+
+export type TransferState = Static<typeof TransferState>;
+export type CloseReason = Static<typeof CloseReason>;
+export type CreateTransferRequest = Static<typeof CreateTransferRequest>;
+export type CreateTransferResponse = Static<typeof CreateTransferResponse>;
+export type PartReceipt = Static<typeof PartReceipt>;
+export type UploadStatus = Static<typeof UploadStatus>;
+export type LinkSlot = Static<typeof LinkSlot>;
+export type FinalizeRequest = Static<typeof FinalizeRequest>;
+export type FinalizeResponse = Static<typeof FinalizeResponse>;
+export type AccessEvent = Static<typeof AccessEvent>;
+export type TransferSummary = Static<typeof TransferSummary>;
+export type TransferList = Static<typeof TransferList>;
+export type TransferDetail = Static<typeof TransferDetail>;
