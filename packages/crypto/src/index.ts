@@ -1,0 +1,98 @@
+// Public API of @valise/crypto: the Valise v1 format (docs/format.md) on WebCrypto only, identical in browsers and Node.
+export { CryptoError, type CryptoErrorCode, isCryptoError } from './errors.js';
+export { type Bytes, concatBytes, constantTimeEqual, fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from './encoding/encoding.js';
+export {
+  ID_LENGTH,
+  ID_TEXT_LENGTH,
+  type FileIdBytes,
+  type IdBytes,
+  type IdKind,
+  type SlotIdBytes,
+  type TransferIdBytes,
+  idFromBytes,
+  idFromText,
+  idToText,
+  newId,
+} from './encoding/ids.js';
+export { sha256 } from './primitives/digest.js';
+export { hmacSha256, hmacSha512, hmacVerify } from './primitives/hmac.js';
+export { hkdfExpand } from './primitives/hkdf-expand.js';
+export { hkdfSha256 } from './primitives/hkdf.js';
+export { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type ChunkAead, checkAeadKeyLength, checkNonce, checkSealedLength, webCryptoAead } from './primitives/aead.js';
+export { COBBLESTONE_128, COBBLESTONE_256, type CobblestoneSuite } from './cobblestone/suite.js';
+export {
+  CHUNK_SIZE,
+  COMMITMENT_SIZE,
+  ENCRYPTED_CHUNK_SIZE,
+  HEADER_SIZE,
+  MAX_CHUNKS,
+  MAX_PLAINTEXT_SIZE,
+  SALT_SIZE,
+  TAG_SIZE,
+  chunkCiphertextOffset,
+  chunkCount,
+  plaintextSizeOf,
+} from './cobblestone/layout.js';
+export {
+  type CobblestoneOptions,
+  type Decryptor,
+  type EncryptOptions,
+  type Encryptor,
+  type MessageKeys,
+  createEncryptor,
+  decryptMessage,
+  deriveMessageKeys,
+  encryptMessage,
+  openDecryptor,
+} from './cobblestone/cobblestone.js';
+export { type DecryptStreamOptions, createDecryptStream, createEncryptStream } from './cobblestone/cobblestone-stream.js';
+export {
+  type ByteRange,
+  CHUNKS_PER_PART,
+  PART_CIPHERTEXT_SIZE,
+  PART_PLAINTEXT_SIZE,
+  ciphertextSize,
+  decryptPart,
+  encryptPart,
+  expectedPartSize,
+  partCiphertextRange,
+  partCount,
+  partPlaintextRange,
+} from './transfer/parts.js';
+export { CONTEXT_LABELS, type ContextLabel, encodeContext, fileContext, linkSlotContext, manifestContext } from './transfer/context.js';
+export {
+  type ClientKey,
+  type FileKey,
+  LINK_NONCE_SIZE,
+  LINK_SLOT_SIZE,
+  type LinkAuthKey,
+  type LinkSecret,
+  type LinkWrapKey,
+  SECRET_LENGTH,
+  type Secret,
+  type SecretKind,
+  type ServerShare,
+  type TransferKey,
+  deriveLinkAuthKey,
+  deriveLinkWrapKey,
+  deriveTransferKey,
+  linkProof,
+  newSecret,
+  secretFromBase64Url,
+  secretFromBytes,
+  unwrapLinkSlot,
+  verifyLinkProof,
+  wrapLinkSlot,
+} from './transfer/transfer-keys.js';
+export {
+  type Manifest,
+  type ManifestFile,
+  MAX_FILE_NAME_LENGTH,
+  MAX_MANIFEST_FILES,
+  decryptManifest,
+  encryptManifest,
+  parseManifest,
+  partHash,
+  serializeManifest,
+  validateManifest,
+} from './transfer/manifest.js';
