@@ -1,0 +1,171 @@
+// The command line of `valise`, parsed purely: argv in, a typed command (or help text and an exit code) out.
+// Nothing here does I/O, so every case is table-tested (command-line.test.ts).
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './duration.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+
+export const VERSION = '0.1.0';
+
+export type CliCommand =
+  | { name: 'enroll'; link: string }
+  | { name: 'login'; serverUrl: string; email: string | undefined }
+  | { name: 'logout' }
+  | {
+    name: 'send';
+    files: string[];
+    to: string[];
+    expiresInSeconds: number | undefined;
+    maxDownloads: number | undefined;
+    message: string | undefined;
+  }
+  | { name: 'receive'; link: string; out: string; email: string | undefined }
+  | { name: 'list' }
+  | { name: 'revoke'; transferId: string }
+  | { name: 'admin-invite'; email: string; admin: boolean };
+
+export type ParseOutcome =
+  | { kind: 'run'; command: CliCommand; json: boolean }
+  | { kind: 'exit'; code: number; stdout: string; stderr: string };
+
+const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/u;
+const TRANSFER_ID = /^[A-Za-z0-9_-]{22}$/u;
+
+function emailArg(value: string): string {
+  const email = value.trim();
+  if (!EMAIL.test(email) || email.length > 254) throw new InvalidArgumentError(`"${value}" is not an e-mail address.`);
+  return email;
+}
+
+/** `--to a@x b@y`, `--to a@x,b@y` and repeated `--to` all add up. */
+function collectRecipients(value: string, previous: string[] | undefined): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(emailArg);
+  return [...(previous ?? []), ...list];
+}
+
+function durationArg(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function positiveIntArg(value: string): number {
+  if (!/^[1-9][0-9]{0,8}$/u.test(value.trim())) throw new InvalidArgumentError('use a whole number of at least 1.');
+  return Number(value.trim());
+}
+
+function transferIdArg(value: string): string {
+  if (!TRANSFER_ID.test(value.trim())) throw new InvalidArgumentError('a transfer id has 22 characters (see `valise list`).');
+  return value.trim();
+}
+
+/** Builds the commander program; `onRun` receives the parsed command. */
+export function buildProgram(onRun: (command: CliCommand, json: boolean) => void, out: { writeOut(s: string): void; writeErr(s: string): void }): Command {
+  const program = new Command('valise')
+    .description('Valise: end-to-end encrypted file exchange. Files are encrypted on this computer before they are sent.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output on stdout (no progress bars)')
+    .helpOption('-h, --help', 'show help for a command')
+    .configureOutput({ writeOut: out.writeOut, writeErr: out.writeErr, outputError: (s, write) => write(s.replace(/^error: /u, 'valise: ')) })
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nSecrets are never taken from the command line: passwords and codes are asked for (or read from stdin).\nEnvironment: VALISE_CONFIG_DIR (credentials and resume data; default ~/.config/valise), VALISE_DEBUG=1.`);
+  const json = (cmd: Command) => Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
+
+  program.command('enroll')
+    .description('accept an invitation: set a password and an authenticator app')
+    .argument('<enrollment-link>', 'the link from the invitation e-mail (…/enroll#…)')
+    .addHelpText('after', '\nExample:\n  valise enroll "https://valise.example.org/enroll#3q2-…"')
+    .action((link: string, _o, cmd: Command) => onRun({ name: 'enroll', link }, json(cmd)));
+
+  program.command('login')
+    .description('sign in to a Valise server (asks the password and the authenticator code)')
+    .argument('<server-url>', 'the address of the Valise server, e.g. https://valise.example.org')
+    .option('--email <email>', 'your e-mail address (asked if missing)', emailArg)
+    .addHelpText('after', '\nExample:\n  valise login https://valise.example.org --email dr.martin@hospital.example')
+    .action((serverUrl: string, o: { email?: string }, cmd: Command) => onRun({ name: 'login', serverUrl, email: o.email }, json(cmd)));
+
+  program.command('logout')
+    .description('sign out: revoke this computer\'s token and delete the stored credentials')
+    .action((_o, cmd: Command) => onRun({ name: 'logout' }, json(cmd)));
+
+  program.command('send')
+    .description('encrypt and send files; prints the link to give the recipients')
+    .argument('<file...>', 'files to send')
+    .requiredOption('--to <email...>', 'recipients (repeat, or separate with commas)', collectRecipients)
+    .option('--expires <duration>', 'how long the link works: 90s, 15m, 12h, 7d (default: the server\'s)', durationArg)
+    .option('--max-downloads <n>', 'how many times the files may be downloaded (default: the server\'s)', positiveIntArg)
+    .option('--message <text>', 'a message for the recipients (encrypted with the files)')
+    .addHelpText('after', [
+      '',
+      'An interrupted send resumes where it stopped when run again with the same files.',
+      '',
+      'Examples:',
+      '  valise send results.pdf --to dr.martin@clinic.example',
+      '  valise send scan1.dcm scan2.dcm --to a@lab.example,b@lab.example --expires 2d --max-downloads 3',
+      '  valise send report.pdf --to a@lab.example --json',
+    ].join('\n'))
+    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; message?: string }, cmd: Command) =>
+      onRun({ name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, message: o.message }, json(cmd)));
+
+  program.command('receive')
+    .description('download and decrypt the files of a link (asks the code sent by e-mail)')
+    .argument('<link>', 'the transfer link, including the part after #')
+    .option('--out <dir>', 'folder to save the files in', '.')
+    .option('--email <email>', 'your e-mail address as the sender wrote it (asked if missing)', emailArg)
+    .addHelpText('after', [
+      '',
+      'Quote the link: the part after # is the key, and shells treat # and & specially.',
+      'If you are signed in to the link\'s server and are a recipient, no code is needed (omit --email).',
+      '',
+      'Examples:',
+      '  valise receive "https://valise.example.org/t/AbC…#xyz…" --out ~/Downloads',
+      '  valise receive "https://valise.example.org/t/AbC…#xyz…" --email me@lab.example --json',
+    ].join('\n'))
+    .action((link: string, o: { out: string; email?: string }, cmd: Command) => onRun({ name: 'receive', link, out: o.out, email: o.email }, json(cmd)));
+
+  program.command('list')
+    .description('list the transfers you sent')
+    .action((_o, cmd: Command) => onRun({ name: 'list' }, json(cmd)));
+
+  program.command('revoke')
+    .description('close a transfer now: its link stops working and its files are deleted')
+    .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
+    .action((transferId: string, _o, cmd: Command) => onRun({ name: 'revoke', transferId }, json(cmd)));
+
+  const admin = program.command('admin').description('administration commands, run on the server host');
+  admin.command('invite')
+    .description('invite a member: prints the enrollment link to give them (uses the server\'s configuration)')
+    .argument('<email>', 'the new member\'s e-mail address', emailArg)
+    .addOption(new Option('--admin', 'make the member an administrator').default(false))
+    .addHelpText('after', '\nRun it where the server runs, with the same VALISE_* environment:\n  valise admin invite dr.martin@hospital.example')
+    .action((email: string, o: { admin: boolean }, cmd: Command) => onRun({ name: 'admin-invite', email, admin: o.admin }, json(cmd)));
+
+  return program;
+}
+
+/** Parses argv (without node and the script). Pure: output that commander would print is returned instead. */
+export function parseCommandLine(argv: readonly string[]): ParseOutcome {
+  let stdout = '';
+  let stderr = '';
+  let result: { command: CliCommand; json: boolean } | undefined;
+  const program = buildProgram((command, json) => {
+    result = { command, json };
+  }, { writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    // --help and --version exit 0; everything else commander rejects (including a bare `valise`) is a usage error.
+    return { kind: 'exit', code: e.exitCode === 0 ? EXIT.ok : EXIT.usage, stdout, stderr };
+  }
+  if (!result) {
+    // `valise` alone or `valise admin`: show help on stderr, as a usage error.
+    return { kind: 'exit', code: EXIT.usage, stdout, stderr: stderr || program.helpInformation() };
+  }
+  if (result.command.name === 'send' && result.command.message !== undefined && result.command.message.length > 10_000) {
+    return { kind: 'exit', code: EXIT.usage, stdout, stderr: 'valise: the message is too long (10,000 characters at most)\n' };
+  }
+  return { kind: 'run', ...result };
+}

@@ -1,0 +1,90 @@
+// `valise receive LINK [--out DIR] [--email E]`: pass the gate, then download, verify and decrypt into --out.
+import { mkdir } from 'node:fs/promises';
+import {
+  type AskCodeContext, type OpenedTransfer, type RecipientIdentity, downloadTransfer, isApiError, openTransfer,
+  parseTransferLink,
+} from '@valise/client';
+import type { CliContext } from '../context.js';
+import { loadCredentials } from '../credentials.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { createFolderSinks, resolveOutputDir } from '../node-file-sink.js';
+import { createProgressReporter, formatBytes } from '../progress.js';
+import { printable } from '../terminal-text.js';
+import { loadNodeAead } from './send.js';
+
+export interface ReceiveCommand {
+  link: string;
+  out: string;
+  email: string | undefined;
+}
+
+function codeAsker(ctx: CliContext) {
+  return async (c: AskCodeContext): Promise<string> => {
+    if (c.attempt === 1) ctx.note(`A code was sent to ${c.email} if it is a recipient of this transfer (valid until ${new Date(c.codeExpiresAt).toLocaleTimeString()}).`);
+    else ctx.note(c.attemptsLeft === undefined ? 'That code is not right.' : `That code is not right (${c.attemptsLeft} attempt${c.attemptsLeft === 1 ? '' : 's'} left).`);
+    return ctx.prompter.ask('Code from the e-mail (8 digits): ');
+  };
+}
+
+async function askEmail(ctx: CliContext): Promise<string> {
+  const email = (await ctx.prompter.ask('Your e-mail address (as the sender wrote it): ')).trim();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(email)) throw new CliError(EXIT.usage, 'that is not an e-mail address');
+  return email;
+}
+
+async function open(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedTransfer> {
+  const link = parseTransferLink(cmd.link);
+  const aead = await loadNodeAead();
+  const base = { aead, signal: ctx.signal };
+  if (cmd.email === undefined) {
+    // A signed-in member who is a recipient needs no code, on the server the credentials are for.
+    const credentials = await loadCredentials(ctx.config.configDir);
+    if (credentials && credentials.serverUrl === link.serverUrl) {
+      try {
+        return await openTransfer(link, { memberToken: credentials.token }, base);
+      } catch (e) {
+        if (!isApiError(e) || (e.status !== 401 && e.status !== 403)) throw e;
+        ctx.note(`Signed in as ${credentials.email}, who is not a recipient here: continuing with an e-mailed code.`);
+      }
+    }
+  }
+  const identity: RecipientIdentity = { email: cmd.email ?? (await askEmail(ctx)), askCode: codeAsker(ctx) };
+  return openTransfer(link, identity, base);
+}
+
+export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<void> {
+  parseTransferLink(cmd.link); // a malformed link is a usage error before anything else happens
+  await mkdir(cmd.out, { recursive: true });
+  const outDir = await resolveOutputDir(cmd.out);
+  const opened = await open(ctx, cmd);
+  const files = opened.manifest.files;
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (!ctx.json) ctx.note(`Receiving ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) into ${outDir}…`);
+
+  const sinks = createFolderSinks(outDir);
+  ctx.onInterrupt(() => sinks.cleanupSync());
+  const progress = createProgressReporter({ stream: ctx.io.stderr, enabled: !ctx.json, label: 'Receiving' });
+  let result;
+  try {
+    result = await downloadTransfer(opened, {
+      createSink: sinks.createSink,
+      aead: await loadNodeAead(),
+      onProgress: (e) => progress.update(e),
+      signal: ctx.signal,
+    });
+  } finally {
+    progress.stop();
+    sinks.cleanupSync();
+  }
+  const saved = [...sinks.saved].sort((a, b) => a.index - b.index);
+  const message = result.message === null ? null : printable(result.message, true);
+  ctx.result(
+    { transferId: result.transferId, outDir, message, files: saved.map((s) => ({ name: s.name, path: s.path, size: s.size, type: s.type })) },
+    saved.map((s) => s.path),
+  );
+  if (!ctx.json) {
+    ctx.note(`Saved ${saved.length} file${saved.length === 1 ? '' : 's'}, verified and decrypted.`);
+    if (message) ctx.note(`Message from the sender:\n${message}`);
+    if (!result.completed) ctx.note('(The server could not be told the download finished; nothing to do.)');
+  }
+}

@@ -1,0 +1,234 @@
+// ValiseApi: one typed method per route of the HTTP API (@valise/protocol), over global fetch.
+// Runs unchanged in browsers, Workers and Node. Secrets of a link never pass through here: only proofs.
+import {
+  API_PREFIX, PART_HASH_HEADER,
+  type ChallengeResponse, type CodeGrantRequest, type CreateTransferRequest, type CreateTransferResponse,
+  type EnrollCompleteRequest, type EnrollStartRequest, type EnrollStartResponse, type FinalizeRequest,
+  type FinalizeResponse, type GrantResponse, type LoginRequest, type LoginResponse, type Member,
+  type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
+  type TransferDetail, type TransferList, type UploadStatus,
+} from '@valise/protocol';
+import { ApiError } from './api-error.js';
+import { DEFAULT_RETRY, type HttpOptions, type RetryPolicy, send, sleep, type Sleep } from './http.js';
+
+export interface ValiseApiOptions {
+  /** The server's public URL (the API lives at `<serverUrl>/api/v1`). */
+  serverUrl: string;
+  /** API token of a signed-in member (CLI); browsers use the session cookie instead. */
+  token?: string | undefined;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+  /** Timeout of one JSON request (default 60 s). */
+  timeoutMs?: number;
+  /** Timeout of one part upload or download (default 10 min: 8 MiB over a slow hospital uplink). */
+  partTimeoutMs?: number;
+  sleep?: Sleep;
+}
+
+interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+type Json = Record<string, unknown> | unknown[];
+
+/** Normalizes a public URL: http(s) only, no credentials, query or fragment, no trailing slash. */
+export function normalizeServerUrl(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    throw new TypeError('the server address is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('the server address must start with https://');
+  if (url.username || url.password) throw new TypeError('the server address must not contain a user name or password');
+  url.hash = '';
+  url.search = '';
+  return url.href.replace(/\/+$/u, '');
+}
+
+const seg = (value: string | number): string => encodeURIComponent(String(value));
+
+export class ValiseApi {
+  readonly serverUrl: string;
+  readonly token: string | undefined;
+  private readonly options: ValiseApiOptions;
+  private readonly http: HttpOptions;
+  private readonly partTimeoutMs: number;
+
+  constructor(options: ValiseApiOptions) {
+    this.options = options;
+    this.serverUrl = normalizeServerUrl(options.serverUrl);
+    this.token = options.token;
+    this.http = {
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      sleep: options.sleep ?? sleep,
+      timeoutMs: options.timeoutMs ?? 60_000,
+    };
+    this.partTimeoutMs = options.partTimeoutMs ?? 600_000;
+  }
+
+  /** The same client with another API token (or none). */
+  withToken(token: string | undefined): ValiseApi {
+    return new ValiseApi({ ...this.options, token });
+  }
+
+  // ── accounts ───────────────────────────────────────────────────────────────────────────────────
+
+  enrollStart(body: EnrollStartRequest, o?: CallOptions): Promise<EnrollStartResponse> {
+    return this.json('POST', '/enroll/start', body, o);
+  }
+
+  enrollComplete(body: EnrollCompleteRequest, o?: CallOptions): Promise<void> {
+    return this.json('POST', '/enroll/complete', body, o);
+  }
+
+  login(body: LoginRequest, o?: CallOptions): Promise<LoginResponse> {
+    return this.json('POST', '/auth/login', body, o);
+  }
+
+  /** Revokes the API token (or ends the session). */
+  logout(o?: CallOptions): Promise<void> {
+    return this.json('POST', '/auth/logout', {}, o);
+  }
+
+  /** The signed-in member. */
+  me(o?: CallOptions): Promise<Member> {
+    return this.json('GET', '/me', undefined, o);
+  }
+
+  // ── transfers (sender) ─────────────────────────────────────────────────────────────────────────
+
+  createTransfer(body: CreateTransferRequest, o?: CallOptions): Promise<CreateTransferResponse> {
+    return this.json('POST', '/transfers', body, o);
+  }
+
+  /** PUT one ciphertext part; `sha256` is the base64url SHA-256 of `bytes`, checked by the server. Retried. */
+  async putPart(
+    ref: { transferId: string; fileId: string; index: number },
+    bytes: Uint8Array,
+    sha256: string,
+    o?: CallOptions,
+  ): Promise<PartReceipt> {
+    const res = await send(this.http, {
+      method: 'PUT',
+      url: this.url(`/transfers/${seg(ref.transferId)}/files/${seg(ref.fileId)}/parts/${seg(ref.index)}`),
+      headers: { ...this.authHeader(), 'content-type': 'application/octet-stream', [PART_HASH_HEADER]: sha256, accept: 'application/json' },
+      body: bytes,
+      idempotent: true,
+      timeoutMs: this.partTimeoutMs,
+      signal: o?.signal,
+    });
+    return readJson(res);
+  }
+
+  /** What the server holds of an upload, for resuming. Retried. */
+  uploadStatus(transferId: string, o?: CallOptions): Promise<UploadStatus> {
+    return this.json('GET', `/transfers/${seg(transferId)}/upload`, undefined, o);
+  }
+
+  finalize(transferId: string, body: FinalizeRequest, o?: CallOptions): Promise<FinalizeResponse> {
+    return this.json('POST', `/transfers/${seg(transferId)}/finalize`, body, o);
+  }
+
+  listTransfers(o?: CallOptions): Promise<TransferList> {
+    return this.json('GET', '/transfers', undefined, o);
+  }
+
+  getTransfer(transferId: string, o?: CallOptions): Promise<TransferDetail> {
+    return this.json('GET', `/transfers/${seg(transferId)}`, undefined, o);
+  }
+
+  /** Closes a transfer for good (an unfinished upload is abandoned). */
+  revokeTransfer(transferId: string, o?: CallOptions): Promise<void> {
+    return this.json('POST', `/transfers/${seg(transferId)}/revoke`, {}, o);
+  }
+
+  // ── the gate (recipient) ───────────────────────────────────────────────────────────────────────
+
+  challenge(transferId: string, o?: CallOptions): Promise<ChallengeResponse> {
+    return this.json('POST', `/open/${seg(transferId)}/challenge`, {}, o);
+  }
+
+  requestCode(transferId: string, body: RequestCodeRequest, o?: CallOptions): Promise<RequestCodeResponse> {
+    return this.json('POST', `/open/${seg(transferId)}/code`, body, o);
+  }
+
+  /** Exchanges an e-mailed code for a grant: consumes one download. Never retried. */
+  codeGrant(transferId: string, body: CodeGrantRequest, o?: CallOptions): Promise<GrantResponse> {
+    return this.json('POST', `/open/${seg(transferId)}/grant`, body, o);
+  }
+
+  /** A signed-in member who is a recipient gets a grant without a code. Never retried. */
+  memberGrant(transferId: string, body: MemberGrantRequest, o?: CallOptions): Promise<GrantResponse> {
+    return this.json('POST', `/open/${seg(transferId)}/member-grant`, body, o);
+  }
+
+  /** GET one ciphertext part with the grant token. Never consumes anything; retried. */
+  async getPart(
+    ref: { transferId: string; fileId: string; index: number },
+    grantToken: string,
+    o?: CallOptions,
+  ): Promise<Uint8Array> {
+    const res = await send(this.http, {
+      method: 'GET',
+      url: this.url(`/download/${seg(ref.transferId)}/files/${seg(ref.fileId)}/parts/${seg(ref.index)}`),
+      headers: { authorization: `Bearer ${grantToken}`, accept: 'application/octet-stream' },
+      idempotent: true,
+      timeoutMs: this.partTimeoutMs,
+      signal: o?.signal,
+    });
+    try {
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      if (o?.signal?.aborted) throw o.signal.reason;
+      throw new ApiError({ status: 0, code: 'network_error', title: 'The download was interrupted.', cause: e });
+    }
+  }
+
+  /** Ends the grant once every file is saved. */
+  completeDownload(transferId: string, grantToken: string, o?: CallOptions): Promise<void> {
+    return this.json('POST', `/download/${seg(transferId)}/complete`, {}, { ...o, bearer: grantToken });
+  }
+
+  // ── plumbing ───────────────────────────────────────────────────────────────────────────────────
+
+  private url(path: string): string {
+    return `${this.serverUrl}${API_PREFIX}${path}`;
+  }
+
+  private authHeader(bearer?: string): Record<string, string> {
+    const token = bearer ?? this.token;
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  private async json<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: Json | object | undefined,
+    o?: CallOptions & { bearer?: string },
+  ): Promise<T> {
+    const headers: Record<string, string> = { ...this.authHeader(o?.bearer), accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await send(this.http, {
+      method,
+      url: this.url(path),
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      idempotent: method === 'GET',
+      signal: o?.signal,
+    });
+    return readJson<T>(res);
+  }
+}
+
+async function readJson<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new ApiError({ status: res.status, code: 'unexpected_response', title: 'The server sent an answer that is not JSON.', cause: e });
+  }
+}

@@ -1,0 +1,296 @@
+// The receive engine: pass the gate (link proof + recipient identity), recover CK from the link slot, TK from
+// CK + SS, decrypt the manifest, then download, verify and decrypt every part into sinks (all files or none).
+import {
+  type ChunkAead, type Decryptor, type LinkSecret, type Manifest, type ManifestFile, type TransferIdBytes, HEADER_SIZE, constantTimeEqual,
+  decryptManifest, decryptPart, deriveLinkAuthKey, deriveTransferKey, expectedPartSize, fileContext,
+  fromBase64Url, idFromText, isCryptoError, linkProof, openDecryptor, partCount, partPlaintextRange,
+  secretFromBase64Url, secretFromBytes, sha256, toBase64Url, unwrapLinkSlot,
+} from '@valise/crypto';
+import { type GrantResponse, LIMITS } from '@valise/protocol';
+import { ApiError, isApiError } from './api-error.js';
+import { ValiseApi, type ValiseApiOptions } from './api-client.js';
+import { IntegrityError } from './integrity-error.js';
+import { type TransferLink, parseTransferLink } from './links.js';
+import { type ProgressListener, ProgressTracker } from './progress.js';
+
+/** Where one received file goes. Nothing is visible to the user before `commit`; `abort` leaves no trace. */
+export interface FileSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Optional: every byte of the file was written and verified; release resources (e.g. a file handle) until commit. */
+  close?(): Promise<void>;
+  /** Called only once every file of the transfer verified: make the file visible. */
+  commit(): Promise<void>;
+  /** Called on any failure: leave no trace (also after close). */
+  abort(): Promise<void>;
+}
+
+/** What a sink factory learns about a file: from the authenticated manifest, but chosen by the sender. */
+export interface ReceivedFileMeta {
+  index: number;
+  fileId: string;
+  /** Untrusted: pass it through safeFileName before it touches a filesystem. */
+  name: string;
+  type: string;
+  size: number;
+}
+
+export type CreateSink = (file: ReceivedFileMeta) => FileSink | Promise<FileSink>;
+
+export interface AskCodeContext {
+  email: string;
+  codeExpiresAt: number;
+  /** 1 for the first question. */
+  attempt: number;
+  /** Known after a wrong code. */
+  attemptsLeft: number | undefined;
+}
+
+/** An outside recipient (a code is e-mailed) or a signed-in member who is a recipient (no code). */
+export type RecipientIdentity =
+  | { email: string; askCode: (context: AskCodeContext) => Promise<string> }
+  | { memberToken: string };
+
+export interface OpenOptions {
+  /** Options for the API client made for the link's server (fetch, retries…). */
+  apiOptions?: Omit<ValiseApiOptions, 'serverUrl' | 'token'>;
+  aead?: ChunkAead | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface OpenedTransfer {
+  serverUrl: string;
+  transferId: string;
+  grantToken: string;
+  grantExpiresAt: number;
+  transferExpiresAt: number;
+  /** Decrypted and validated; file names in it are untrusted. */
+  manifest: Manifest;
+  api: ValiseApi;
+}
+
+/** Passes the gate and decrypts the manifest. Consumes one download (at the grant). */
+export async function openTransfer(link: string | TransferLink, identity: RecipientIdentity, opts: OpenOptions = {}): Promise<OpenedTransfer> {
+  const parsed = typeof link === 'string' ? parseTransferLink(link) : link;
+  const api = new ValiseApi({ ...opts.apiOptions, serverUrl: parsed.serverUrl, token: 'memberToken' in identity ? identity.memberToken : undefined });
+  const { transferId } = parsed;
+  const tid = idFromText<'TransferId'>(transferId);
+  const ls = secretFromBytes<'LinkSecret'>(parsed.linkSecret);
+  const o = { signal: opts.signal };
+
+  const challenge = await api.challenge(transferId, o);
+  const authKey = await deriveLinkAuthKey(ls, tid, idFromText<'SlotId'>(challenge.slotId));
+  const proof = toBase64Url(await linkProof(authKey, tid, fromBase64Url(challenge.nonce, 32)));
+  authKey.fill(0);
+
+  let grant: GrantResponse;
+  if ('memberToken' in identity) {
+    grant = await api.memberGrant(transferId, { challengeId: challenge.challengeId, proof }, o);
+  } else {
+    const email = identity.email.trim();
+    const { openingToken, codeExpiresAt } = await api.requestCode(transferId, { challengeId: challenge.challengeId, proof, email }, o);
+    grant = await grantWithCode(api, transferId, openingToken, { ...identity, email, codeExpiresAt }, opts.signal);
+  }
+
+  const manifest = await unlockManifest(grant, tid, ls, opts.aead);
+  checkManifestAgainstGrant(manifest, grant);
+  return {
+    serverUrl: parsed.serverUrl,
+    transferId,
+    grantToken: grant.grantToken,
+    grantExpiresAt: grant.grantExpiresAt,
+    transferExpiresAt: grant.transferExpiresAt,
+    manifest,
+    api,
+  };
+}
+
+/** Asks for the e-mailed code until the server grants, or says no more attempts. Malformed codes are not sent. */
+async function grantWithCode(
+  api: ValiseApi,
+  transferId: string,
+  openingToken: string,
+  who: { email: string; codeExpiresAt: number; askCode: (c: AskCodeContext) => Promise<string> },
+  signal: AbortSignal | undefined,
+): Promise<GrantResponse> {
+  let attemptsLeft: number | undefined;
+  for (let attempt = 1; attempt <= LIMITS.codeAttempts * 2; attempt++) {
+    const code = (await who.askCode({ email: who.email, codeExpiresAt: who.codeExpiresAt, attempt, attemptsLeft })).replace(/[\s-]/gu, '');
+    if (!/^[0-9]{8}$/u.test(code)) continue; // a typo: ask again without spending a server attempt
+    try {
+      return await api.codeGrant(transferId, { openingToken, code }, { signal });
+    } catch (e) {
+      if (isApiError(e, 'code_invalid') && (e.attemptsLeft === undefined || e.attemptsLeft > 0)) {
+        attemptsLeft = e.attemptsLeft;
+        continue;
+      }
+      throw e;
+    }
+  }
+  throw new ApiError({ status: 400, code: 'code_invalid', title: 'The code is wrong.', attemptsLeft });
+}
+
+async function unlockManifest(grant: GrantResponse, tid: TransferIdBytes, ls: LinkSecret, aead: ChunkAead | undefined): Promise<Manifest> {
+  try {
+    const slotId = idFromText<'SlotId'>(grant.linkSlot.slotId);
+    const ck = await unwrapLinkSlot(ls, tid, slotId, fromBase64Url(grant.linkSlot.wrapped));
+    const tk = await deriveTransferKey(ck, secretFromBase64Url<'ServerShare'>(grant.serverShare), tid);
+    ck.fill(0);
+    try {
+      return await decryptManifest(tk, tid, fromBase64Url(grant.manifest), aead ? { aead } : {});
+    } finally {
+      tk.fill(0);
+    }
+  } catch (e) {
+    if (isCryptoError(e, 'manifest_invalid')) throw new IntegrityError('manifest_invalid', 'the list of files of this transfer is not valid', { cause: e });
+    if (isCryptoError(e)) throw new IntegrityError('decryption_failed', 'the transfer could not be decrypted: the link or the data is damaged', { cause: e });
+    throw e;
+  }
+}
+
+/** The server's view of the files (sizes, part counts) must agree with the sender's authenticated manifest. */
+function checkManifestAgainstGrant(manifest: Manifest, grant: GrantResponse): void {
+  const byId = new Map(grant.files.map((f) => [f.fileId, f]));
+  const ok = grant.files.length === manifest.files.length && manifest.files.every((f) => {
+    const g = byId.get(f.fileId);
+    return g !== undefined && g.ciphertextSize === f.ciphertextSize && g.partCount === partCount(f.size);
+  });
+  if (!ok) throw new IntegrityError('manifest_invalid', 'the server describes other files than the sender listed');
+}
+
+export interface DecryptToSinksOptions {
+  transferId: string;
+  files: readonly ManifestFile[];
+  /** Fetches the ciphertext of part `index` of a file (the server in real use). */
+  fetchPart(file: ManifestFile, index: number, signal: AbortSignal): Promise<Uint8Array>;
+  createSink: CreateSink;
+  aead?: ChunkAead | undefined;
+  onProgress?: ProgressListener | undefined;
+  signal?: AbortSignal | undefined;
+  /** Parts fetched ahead of the one being decrypted (1 or 2 in flight in total). Default 1. */
+  prefetch?: 0 | 1;
+}
+
+/**
+ * Downloads, verifies and decrypts every file into its sink, in order. Each part's SHA-256 is checked against
+ * the manifest before it is decrypted; plaintext reaches a sink only after its tags verified. Sinks are
+ * committed only once every file verified; on any error every sink is aborted (no partial file is left).
+ */
+export async function decryptToSinks(opts: DecryptToSinksOptions): Promise<void> {
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const sinks: FileSink[] = [];
+  const progress = new ProgressTracker(opts.files.map((f) => f.size), opts.onProgress);
+  const tid = idFromText<'TransferId'>(opts.transferId);
+  try {
+    for (const [index, file] of opts.files.entries()) {
+      signal.throwIfAborted();
+      const sink = await opts.createSink({ index, fileId: file.fileId, name: file.name, type: file.type, size: file.size });
+      sinks.push(sink);
+      await decryptFile({ ...opts, tid, file, index, sink, progress, signal });
+      await sink.close?.(); // thousands of files must not mean thousands of open handles
+    }
+    for (const sink of sinks) await sink.commit();
+  } catch (error) {
+    stop.abort(error);
+    await Promise.allSettled(sinks.map((s) => s.abort()));
+    throw error;
+  }
+}
+
+async function decryptFile(o: DecryptToSinksOptions & {
+  tid: TransferIdBytes; file: ManifestFile; index: number; sink: FileSink;
+  progress: ProgressTracker; signal: AbortSignal;
+}): Promise<void> {
+  const { file } = o;
+  const count = partCount(file.size);
+  const ahead = (o.prefetch ?? 1) + 1;
+  const fetches: Promise<Uint8Array>[] = [];
+  const start = (k: number) => {
+    if (k >= count || fetches[k]) return;
+    const p = o.fetchPart(file, k, o.signal);
+    p.catch(() => undefined); // handled when awaited in order; avoids an unhandled rejection meanwhile
+    fetches[k] = p;
+  };
+  let decryptor: Decryptor | undefined;
+  const fk = secretFromBase64Url<'FileKey'>(file.key);
+  try {
+    for (let k = 0; k < count; k++) {
+      for (let j = k; j < k + ahead; j++) start(j);
+      const bytes = await fetches[k]!;
+      delete fetches[k];
+      if (bytes.length !== expectedPartSize(file.size, k)) {
+        throw new IntegrityError('part_size_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data has the wrong size`);
+      }
+      // Verify against the manifest's hash first: a substituted part never reaches the decryptor.
+      if (!constantTimeEqual(await sha256(bytes), fromBase64Url(file.partHashes[k]!, 32))) {
+        throw new IntegrityError('part_hash_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data does not match what the sender sent`);
+      }
+      let plaintext: Uint8Array;
+      try {
+        decryptor ??= await openDecryptor(fk, fileContext(o.tid, idFromText<'FileId'>(file.fileId)), bytes.subarray(0, HEADER_SIZE), o.aead ? { aead: o.aead } : {});
+        plaintext = await decryptPart(decryptor, file.size, k, bytes);
+      } catch (e) {
+        if (isCryptoError(e)) throw new IntegrityError('decryption_failed', `file ${o.index + 1}, part ${k + 1}: decryption failed`, { cause: e });
+        throw e;
+      }
+      await o.sink.write(plaintext);
+      const range = partPlaintextRange(file.size, k);
+      o.progress.add(o.index, range.end - range.start);
+    }
+  } finally {
+    fk.fill(0);
+  }
+}
+
+export interface DownloadOptions {
+  createSink: CreateSink;
+  aead?: ChunkAead | undefined;
+  onProgress?: ProgressListener | undefined;
+  signal?: AbortSignal | undefined;
+  prefetch?: 0 | 1;
+}
+
+export interface DownloadResult {
+  transferId: string;
+  files: ReceivedFileMeta[];
+  message: string | null;
+  /** False when the files are saved but the server could not be told (the grant then times out by itself). */
+  completed: boolean;
+}
+
+/** Downloads every file of an opened transfer into sinks, then tells the server the download is complete. */
+export async function downloadTransfer(opened: OpenedTransfer, opts: DownloadOptions): Promise<DownloadResult> {
+  const { api, transferId, grantToken, manifest } = opened;
+  await decryptToSinks({
+    transferId,
+    files: manifest.files,
+    fetchPart: (file, index, signal) => api.getPart({ transferId, fileId: file.fileId, index }, grantToken, { signal }),
+    createSink: opts.createSink,
+    aead: opts.aead,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    ...(opts.prefetch === undefined ? {} : { prefetch: opts.prefetch }),
+  });
+  let completed = true;
+  try {
+    await api.completeDownload(transferId, grantToken, { signal: opts.signal });
+  } catch {
+    completed = false;
+  }
+  return {
+    transferId,
+    files: manifest.files.map((f, index) => ({ index, fileId: f.fileId, name: f.name, type: f.type, size: f.size })),
+    message: manifest.message,
+    completed,
+  };
+}
+
+/** openTransfer + downloadTransfer. */
+export async function receiveTransfer(
+  link: string | TransferLink,
+  identity: RecipientIdentity,
+  opts: OpenOptions & DownloadOptions,
+): Promise<DownloadResult> {
+  const opened = await openTransfer(link, identity, opts);
+  return downloadTransfer(opened, opts);
+}

@@ -1,0 +1,16 @@
+// @valise/client: the typed API client and the transfer engine (encrypt, upload, resume, download, decrypt).
+// Isomorphic: global fetch and WebCrypto only, no node:* and no DOM-only APIs, so the web app and the CLI share it.
+export { ApiError, type ApiErrorCode, isApiError, parseRetryAfter } from './api-error.js';
+export { ValiseApi, type ValiseApiOptions, normalizeServerUrl } from './api-client.js';
+export { DEFAULT_RETRY, type RetryPolicy, type Sleep } from './http.js';
+export { IntegrityError, type IntegrityFailure } from './integrity-error.js';
+export { FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES, safeFileName, uniqueName } from './file-names.js';
+export { type EnrollmentLink, LinkError, type TransferLink, buildTransferLink, parseEnrollmentLink, parseTransferLink } from './links.js';
+export { type ProgressListener, type TransferProgress } from './progress.js';
+export { type ResumeFileState, type ResumeState, type ResumeStore, createMemoryResumeStore, isResumeState } from './resume-store.js';
+export { type FileSource, type UploadNotice, type UploadOptions, type UploadResult, fingerprintUpload, uploadTransfer } from './upload.js';
+export {
+  type AskCodeContext, type CreateSink, type DecryptToSinksOptions, type DownloadOptions, type DownloadResult, type FileSink,
+  type OpenOptions, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
+  decryptToSinks, downloadTransfer, openTransfer, receiveTransfer,
+} from './download.js';

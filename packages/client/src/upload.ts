@@ -1,0 +1,315 @@
+// The send engine: fingerprint the sources, create (or resume) a transfer, encrypt and upload part by part,
+// then seal the manifest, wrap the link slot and finalize. No Node or DOM APIs: a FileSource reads the bytes.
+import {
+  type ChunkAead, type ClientKey, type Encryptor, type LinkSecret, type Manifest, type ServerShare,
+  SALT_SIZE, ciphertextSize, createEncryptor, deriveLinkAuthKey, deriveTransferKey, encryptManifest, encryptPart,
+  fileContext, fromBase64Url, idFromText, idToText, newId, newSecret, partCount, partHash, partPlaintextRange,
+  randomBytes, secretFromBase64Url, sha256, toBase64Url, utf8, wrapLinkSlot,
+} from '@valise/crypto';
+import type { CreateTransferResponse, UploadStatus } from '@valise/protocol';
+import { isApiError } from './api-error.js';
+import type { ValiseApi } from './api-client.js';
+import { buildTransferLink } from './links.js';
+import { runPool } from './pool.js';
+import { type ProgressListener, ProgressTracker } from './progress.js';
+import { type ResumeState, type ResumeStore, isResumeState } from './resume-store.js';
+
+/** Something to send: a name, a type, a size, and random access to its bytes. */
+export interface FileSource {
+  name: string;
+  /** MIME type; "application/octet-stream" when unknown. */
+  type: string;
+  size: number;
+  /** Milliseconds since the epoch, when known: part of the resume fingerprint. */
+  lastModified?: number | undefined;
+  /** Bytes [start, end) of the file: exactly end − start of them. */
+  readRange(start: number, end: number): Promise<Uint8Array>;
+}
+
+export type UploadNotice =
+  | { kind: 'resuming'; transferId: string; partsDone: number; partsTotal: number }
+  | { kind: 'restarting'; reason: 'sources_changed' | 'transfer_closed' };
+
+export interface UploadOptions {
+  api: ValiseApi;
+  files: readonly FileSource[];
+  recipients: readonly string[];
+  expiresInSeconds?: number | undefined;
+  maxDownloads?: number | undefined;
+  message?: string | undefined;
+  /** Where to keep keys and progress for resuming; without it, an interrupted upload starts over. */
+  resumeStore?: ResumeStore | undefined;
+  /** Identifies this upload job in the store (the CLI: server URL + absolute paths). */
+  resumeKey?: string | undefined;
+  /** Per-chunk AES-GCM; WebCrypto by default. */
+  aead?: ChunkAead | undefined;
+  /** Parts in flight (each holds one part of plaintext and ciphertext in memory). Default 3. */
+  concurrency?: number | undefined;
+  onProgress?: ProgressListener | undefined;
+  onNotice?: ((notice: UploadNotice) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  now?: () => number;
+}
+
+export interface UploadResult {
+  transferId: string;
+  /** The link to give recipients: its fragment holds the link secret. */
+  link: string;
+  expiresAt: number;
+  maxDownloads: number;
+  resumed: boolean;
+}
+
+const DEFAULT_TYPE = 'application/octet-stream';
+const MIME = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/u;
+
+/** Sends files: returns once the transfer is finalized and the link can be given out. */
+export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult> {
+  const { api, files, signal } = opts;
+  if (files.length === 0) throw new TypeError('nothing to send: give at least one file');
+  if (opts.recipients.length === 0) throw new TypeError('give at least one recipient');
+  for (const f of files) {
+    if (!Number.isSafeInteger(f.size) || f.size < 0) throw new TypeError(`${f.name}: the size is not valid`);
+  }
+  const store = opts.resumeStore;
+  const key = opts.resumeKey ?? `${api.serverUrl}\n${files.map((f) => `${f.name}\t${f.size}`).join('\n')}`;
+  const fingerprint = await fingerprintUpload(opts);
+  signal?.throwIfAborted();
+
+  const resumable = store ? await findResumable(opts, store, key, fingerprint) : undefined;
+  let state: ResumeState;
+  let serverShare: string;
+  let received = new Map<string, Map<number, string>>();
+  if (resumable) {
+    ({ state } = resumable);
+    serverShare = resumable.status.serverShare!;
+    received = new Map(resumable.status.files.map((f) => [f.fileId, new Map(f.received.map((r) => [r.index, r.sha256]))]));
+    const partsTotal = state.files.reduce((n, f) => n + f.partHashes.length, 0);
+    const partsDone = resumable.status.files.reduce((n, f) => n + f.received.length, 0);
+    opts.onNotice?.({ kind: 'resuming', transferId: state.transferId, partsDone, partsTotal });
+  } else {
+    const created = await api.createTransfer({
+      files: files.map((f) => ({ ciphertextSize: ciphertextSize(f.size) })),
+      recipients: [...opts.recipients],
+      ...(opts.expiresInSeconds === undefined ? {} : { expiresInSeconds: opts.expiresInSeconds }),
+      ...(opts.maxDownloads === undefined ? {} : { maxDownloads: opts.maxDownloads }),
+    }, { signal });
+    checkCreated(created, files);
+    serverShare = created.serverShare;
+    state = freshState(api.serverUrl, created, files, fingerprint, (opts.now ?? Date.now)());
+    // Keys are on record before any ciphertext leaves: a crash now resumes with these keys, never new ones.
+    await store?.save(key, state);
+  }
+
+  await uploadParts(opts, state, received, store ? () => store.save(key, state) : undefined);
+  const finalized = await finalizeTransfer(opts, state, serverShare);
+  await store?.delete(key);
+  return { ...finalized, resumed: resumable !== undefined };
+}
+
+/**
+ * SHA-256 over what the keys of an upload are bound to: every source's name, type, size, modification time
+ * and the hash of its first part (up to 8 MiB), plus the creation settings. Any change means fresh keys
+ * (crypto-notes §6: different plaintext under the same key and nonce breaks GCM).
+ */
+export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'recipients' | 'expiresInSeconds' | 'maxDownloads'>): Promise<string> {
+  const entries = [];
+  for (const f of opts.files) {
+    const { start, end } = partPlaintextRange(f.size, 0);
+    const head = await readExact(f, start, end);
+    entries.push({ name: f.name, type: f.type, size: f.size, lastModified: f.lastModified ?? null, head: toBase64Url(await sha256(head)) });
+  }
+  const settings = {
+    recipients: opts.recipients.map((r) => r.trim().toLowerCase()).sort(),
+    expiresInSeconds: opts.expiresInSeconds ?? null,
+    maxDownloads: opts.maxDownloads ?? null,
+  };
+  return toBase64Url(await sha256(utf8(JSON.stringify({ v: 1, files: entries, settings }))));
+}
+
+async function readExact(source: FileSource, start: number, end: number): Promise<Uint8Array> {
+  const bytes = await source.readRange(start, end);
+  if (bytes.length !== end - start) throw new Error(`${source.name}: the file changed while it was being read`);
+  return bytes;
+}
+
+/** A stored state is reused only if it is for the same sources and settings and the server still accepts parts. */
+async function findResumable(
+  opts: UploadOptions,
+  store: ResumeStore,
+  key: string,
+  fingerprint: string,
+): Promise<{ state: ResumeState; status: UploadStatus } | undefined> {
+  const loaded = await store.load(key);
+  if (loaded === undefined) return undefined;
+  if (!isResumeState(loaded) || loaded.serverUrl !== opts.api.serverUrl) {
+    await store.delete(key);
+    return undefined;
+  }
+  let status: UploadStatus | undefined;
+  try {
+    status = await opts.api.uploadStatus(loaded.transferId, { signal: opts.signal });
+  } catch (e) {
+    // Gone or not ours any more: start over. Anything else (network) goes to the caller, who may retry later.
+    if (!isApiError(e) || ![403, 404, 409, 410].includes(e.status)) throw e;
+  }
+  const sameSources = loaded.fingerprint === fingerprint;
+  if (status?.state === 'uploading' && sameSources && status.serverShare !== null && sameFiles(loaded, status)) {
+    return { state: loaded, status };
+  }
+  if (status?.state === 'uploading') {
+    // Abandon the old transfer: its keys were used on other bytes and must never encrypt these.
+    await opts.api.revokeTransfer(loaded.transferId, { signal: opts.signal }).catch(() => undefined);
+  }
+  await store.delete(key);
+  opts.onNotice?.({ kind: 'restarting', reason: sameSources ? 'transfer_closed' : 'sources_changed' });
+  return undefined;
+}
+
+function sameFiles(state: ResumeState, status: UploadStatus): boolean {
+  return state.transferId === status.transferId && state.files.length === status.files.length &&
+    state.files.every((f, i) => {
+      const s = status.files[i]!;
+      return s.fileId === f.fileId && s.ciphertextSize === f.ciphertextSize && s.partCount === f.partHashes.length;
+    });
+}
+
+function checkCreated(created: CreateTransferResponse, files: readonly FileSource[]): void {
+  const ok = created.files.length === files.length && created.files.every((f, i) =>
+    f.ciphertextSize === ciphertextSize(files[i]!.size) && f.partCount === partCount(files[i]!.size));
+  if (!ok) throw new Error('the server answered with a file list that does not match the request');
+}
+
+function freshState(serverUrl: string, created: CreateTransferResponse, files: readonly FileSource[], fingerprint: string, now: number): ResumeState {
+  return {
+    v: 1,
+    serverUrl,
+    transferId: created.transferId,
+    fingerprint,
+    createdAt: new Date(now).toISOString(),
+    maxDownloads: created.maxDownloads,
+    clientKey: toBase64Url(newSecret<'ClientKey'>()),
+    linkSecret: toBase64Url(newSecret<'LinkSecret'>()),
+    slotId: idToText(newId<'SlotId'>()),
+    files: created.files.map((f, i) => ({
+      fileId: f.fileId,
+      key: toBase64Url(newSecret<'FileKey'>()),
+      salt: toBase64Url(randomBytes(SALT_SIZE)),
+      size: files[i]!.size,
+      ciphertextSize: f.ciphertextSize,
+      partHashes: Array.from({ length: f.partCount }, () => null),
+    })),
+  };
+}
+
+async function uploadParts(
+  opts: UploadOptions,
+  state: ResumeState,
+  received: Map<string, Map<number, string>>,
+  save: (() => Promise<void>) | undefined,
+): Promise<void> {
+  const { api, files } = opts;
+  const tid = idFromText<'TransferId'>(state.transferId);
+  const progress = new ProgressTracker(files.map((f) => f.size), opts.onProgress);
+  const encryptors = new Map<number, Promise<Encryptor>>();
+  const encryptorFor = (i: number): Promise<Encryptor> => {
+    let e = encryptors.get(i);
+    if (!e) {
+      const f = state.files[i]!;
+      // Same FK and salt as the first attempt: a re-encrypted part is byte-identical (same plaintext, same nonces).
+      e = createEncryptor(secretFromBase64Url<'FileKey'>(f.key), fileContext(tid, idFromText<'FileId'>(f.fileId)), {
+        salt: fromBase64Url(f.salt, SALT_SIZE),
+        ...(opts.aead ? { aead: opts.aead } : {}),
+      });
+      encryptors.set(i, e);
+    }
+    return e;
+  };
+  // Saves are chained so two parts finishing together never interleave writes; a failed save only costs
+  // re-encrypting that part on resume, so it does not stop the upload.
+  let saving = Promise.resolve();
+  const record = () => {
+    if (save) saving = saving.then(save).catch(() => undefined);
+    return saving;
+  };
+
+  function* tasks() {
+    for (let i = 0; i < state.files.length; i++) {
+      for (let k = 0; k < state.files[i]!.partHashes.length; k++) yield { i, k };
+    }
+  }
+
+  await runPool(tasks(), opts.concurrency ?? 3, async ({ i, k }, signal) => {
+    const f = state.files[i]!;
+    const range = partPlaintextRange(f.size, k);
+    const onServer = received.get(f.fileId)?.get(k);
+    if (onServer !== undefined && f.partHashes[k] === onServer) {
+      progress.add(i, range.end - range.start);
+      return;
+    }
+    const plaintext = await readExact(files[i]!, range.start, range.end);
+    const ciphertext = await encryptPart(await encryptorFor(i), f.size, k, plaintext);
+    const hash = await partHash(ciphertext);
+    if (f.partHashes[k] != null && f.partHashes[k] !== hash) {
+      // Deterministic encryption gave other bytes: the plaintext changed. Nothing was sent; stop here.
+      throw new Error(`${files[i]!.name}: the file changed since the upload started; send it again`);
+    }
+    if (onServer !== hash) {
+      const receipt = await api.putPart({ transferId: state.transferId, fileId: f.fileId, index: k }, ciphertext, hash, { signal });
+      if (receipt.sha256 !== hash || receipt.size !== ciphertext.length) throw new Error('the server acknowledged a part other than the one sent');
+    }
+    f.partHashes[k] = hash;
+    await record();
+    progress.add(i, range.end - range.start);
+  }, opts.signal);
+  await saving;
+}
+
+async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverShareText: string): Promise<Omit<UploadResult, 'resumed'>> {
+  const tid = idFromText<'TransferId'>(state.transferId);
+  const slotId = idFromText<'SlotId'>(state.slotId);
+  const ck: ClientKey = secretFromBase64Url<'ClientKey'>(state.clientKey);
+  const ls: LinkSecret = secretFromBase64Url<'LinkSecret'>(state.linkSecret);
+  const ss: ServerShare = secretFromBase64Url<'ServerShare'>(serverShareText);
+  const aead = opts.aead ? { aead: opts.aead } : {};
+  const manifest: Manifest = {
+    v: 1,
+    transferId: state.transferId,
+    createdAt: state.createdAt,
+    message: opts.message === undefined || opts.message === '' ? null : opts.message,
+    files: state.files.map((f, i) => {
+      const source = opts.files[i]!;
+      const partHashes = f.partHashes.map((h) => {
+        if (h === null) throw new Error('a part was not uploaded');
+        return h;
+      });
+      return {
+        fileId: f.fileId,
+        key: f.key,
+        name: source.name,
+        type: MIME.test(source.type) ? source.type : DEFAULT_TYPE,
+        size: f.size,
+        ciphertextSize: f.ciphertextSize,
+        partHashes,
+      };
+    }),
+  };
+  // TK needs SS: the manifest (names, file keys) is unreadable with the link alone (crypto-notes §2).
+  const tk = await deriveTransferKey(ck, ss, tid);
+  const sealedManifest = await encryptManifest(tk, manifest, aead);
+  const wrapped = await wrapLinkSlot(ls, tid, slotId, ck, aead);
+  const authKey = await deriveLinkAuthKey(ls, tid, slotId);
+  tk.fill(0);
+  const fin = await opts.api.finalize(state.transferId, {
+    linkSlot: { slotId: state.slotId, wrapped: toBase64Url(wrapped) },
+    linkAuthKey: toBase64Url(authKey),
+    manifest: toBase64Url(sealedManifest),
+  }, { signal: opts.signal });
+  if (fin.transferId !== state.transferId) throw new Error('the server finalized another transfer');
+  return {
+    transferId: state.transferId,
+    link: buildTransferLink(fin.linkBase, ls),
+    expiresAt: fin.expiresAt,
+    maxDownloads: state.maxDownloads,
+  };
+}
