@@ -10,7 +10,8 @@ const strict = { additionalProperties: false } as const;
 /** POST /api/v1/enroll/start: the enrollment token (from the link's fragment) buys a fresh TOTP secret. */
 export const EnrollStartRequest = Type.Object({ token: Token }, strict);
 export const EnrollStartResponse = Type.Object({
-  email: Email,
+  /** null for the first administrator's enrollment: the address is chosen in enroll/complete. */
+  email: Type.Union([Email, Type.Null()]),
   totpSecret: Type.String({ description: 'base32 TOTP secret (RFC 6238, SHA-1, 6 digits, 30 s)' }),
   otpauthUri: Type.String(),
 }, strict);
@@ -18,6 +19,8 @@ export const EnrollStartResponse = Type.Object({
 /** POST /api/v1/enroll/complete: set the password and prove the authenticator works. */
 export const EnrollCompleteRequest = Type.Object({
   token: Token,
+  /** Required when enroll/start answered `email: null` (first administrator); otherwise must match or be absent. */
+  email: Type.Optional(Email),
   password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
   totpCode: TotpCode,
 }, strict);
@@ -38,6 +41,7 @@ export const LoginResponse = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 }, strict);
 
+/** POST /api/v1/auth/logout revokes the current session or API token. GET /api/v1/me returns the Member. */
 export type EnrollStartRequest = Static<typeof EnrollStartRequest>;
 export type EnrollStartResponse = Static<typeof EnrollStartResponse>;
 export type EnrollCompleteRequest = Static<typeof EnrollCompleteRequest>;

@@ -1,0 +1,45 @@
+// Brings a database to the latest schema with Kysely's Migrator (it takes a lock, so instances may start together).
+import { Migrator, sql, type MigrationResult } from 'kysely';
+import type { DatabaseHandle } from './database.js';
+import { migrations } from './migrations/index.js';
+
+export class MigrationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  const { error, results } = await migrator(handle).then((m) => m.migrateToLatest());
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration)';
+    throw new MigrationError(`database migration ${failed} failed: ${(error as Error).message ?? error}`, { cause: error });
+  }
+  return applied(results);
+}
+
+/** The migrations this build knows and whether each is applied. */
+export async function migrationStatus(handle: DatabaseHandle): Promise<{ name: string; applied: boolean }[]> {
+  const list = await (await migrator(handle)).getMigrations();
+  return list.map((m) => ({ name: m.name, applied: m.executedAt !== undefined }));
+}
+
+async function migrator(handle: DatabaseHandle): Promise<Migrator> {
+  // PostgreSQL: Kysely looks for its bookkeeping tables in every schema unless told which one; naming the current
+  // schema keeps two deployments (or two test runs) sharing a cluster from seeing each other's tables.
+  const migrationTableSchema =
+    handle.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema
+      : undefined;
+  return new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => migrations(handle.dialect) },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+}
+
+function applied(results: MigrationResult[] | undefined): string[] {
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,211 @@
+// Migration 001: the initial tables (accounts, transfers and their parts, the gate, access events, the audit chain).
+// Migrations use Kysely<any>, not the current Database type: they must keep compiling as the schema moves on.
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { Dialect } from '../database.js';
+
+export function initial(dialect: Dialect): Migration {
+  const blob = dialect === 'postgres' ? 'bytea' : 'blob';
+  // Both dialects give 'bigint' 64-bit integers (SQLite: INTEGER affinity); times and sizes need more than 32 bits.
+  const ms = 'bigint';
+
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0).check(sql`is_admin in (0, 1)`))
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'active', 'disabled')`))
+        .addColumn('password_hash', 'text')
+        .addColumn('totp_secret_enc', blob)
+        .addColumn('totp_last_step', 'bigint')
+        .addColumn('quota_bytes', 'bigint', (c) => c.check(sql`quota_bytes >= 0`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        // The application lowercases; this catches a forgotten call. (SQLite's lower() only folds ASCII.)
+        .addCheckConstraint('users_email_lowercase', sql`email = lower(email)`)
+        .execute();
+
+      await db.schema
+        .createTable('enrollments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // null: the first administrator's enrollment, whose address is chosen while enrolling.
+        .addColumn('email', 'text')
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0).check(sql`is_admin in (0, 1)`))
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        // Issued by enroll/start, sealed under the keystore's TOTP key; moved to the user row on completion.
+        .addColumn('totp_secret_enc', blob)
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        .addColumn('used_at', ms)
+        .addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addCheckConstraint('enrollments_email_lowercase', sql`email = lower(email)`)
+        .execute();
+      await db.schema.createIndex('enrollments_email').on('enrollments').column('email').execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('web', 'api')`))
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        .addColumn('label', 'text')
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('last_used_at', ms, (c) => c.notNull())
+        .addColumn('expires_at', ms)
+        .addColumn('revoked_at', ms)
+        .execute();
+      await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', ms, (c) => c.notNull())
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('transfers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('sender_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('state', 'text', (c) =>
+          c.notNull().check(sql`state in ('uploading', 'ready', 'closed', 'purged')`),
+        )
+        .addColumn('close_reason', 'text')
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('finalized_at', ms)
+        .addColumn('expires_in_ms', 'bigint', (c) => c.notNull().check(sql`expires_in_ms > 0`))
+        .addColumn('expires_at', ms)
+        .addColumn('max_downloads', 'integer', (c) => c.notNull().check(sql`max_downloads > 0`))
+        .addColumn('downloads_used', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ss_enc', blob)
+        .addColumn('ss_epoch', 'integer', (c) => c.notNull())
+        .addColumn('link_slot_id', 'text', (c) => c.unique())
+        .addColumn('link_slot', blob)
+        .addColumn('link_auth_key', blob)
+        .addColumn('manifest', blob)
+        .addColumn('total_bytes', 'bigint', (c) => c.notNull().check(sql`total_bytes >= 0`))
+        .addColumn('closed_at', ms)
+        .addColumn('purged_at', ms)
+        .addColumn('purge_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        // The download limit holds even if some code path forgets the atomic UPDATE … WHERE.
+        .addCheckConstraint('transfers_downloads_within_limit', sql`downloads_used >= 0 and downloads_used <= max_downloads`)
+        .execute();
+      // The purge job scans by state and expiry.
+      await db.schema.createIndex('transfers_state_expires_at').on('transfers').columns(['state', 'expires_at']).execute();
+      await db.schema.createIndex('transfers_sender_id').on('transfers').columns(['sender_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('transfer_files')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('idx', 'integer', (c) => c.notNull().check(sql`idx >= 0`))
+        .addColumn('ciphertext_size', 'bigint', (c) => c.notNull().check(sql`ciphertext_size >= 0`))
+        .addColumn('part_count', 'integer', (c) => c.notNull().check(sql`part_count > 0`))
+        .addUniqueConstraint('transfer_files_transfer_id_idx', ['transfer_id', 'idx'])
+        .execute();
+
+      await db.schema
+        .createTable('parts')
+        .addColumn('file_id', 'text', (c) => c.notNull().references('transfer_files.id').onDelete('cascade'))
+        .addColumn('idx', 'integer', (c) => c.notNull().check(sql`idx >= 0`))
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('blob_key', 'text', (c) => c.notNull().unique())
+        .addColumn('size', 'bigint', (c) => c.notNull().check(sql`size >= 0`))
+        .addColumn('sha256', blob, (c) => c.notNull())
+        .addColumn('uploaded_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('parts_pk', ['file_id', 'idx'])
+        .execute();
+      await db.schema.createIndex('parts_transfer_id').on('parts').column('transfer_id').execute();
+
+      await db.schema
+        .createTable('recipients')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addUniqueConstraint('recipients_transfer_id_email', ['transfer_id', 'email'])
+        .addCheckConstraint('recipients_email_lowercase', sql`email = lower(email)`)
+        .execute();
+
+      await db.schema
+        .createTable('link_challenges')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('nonce', blob, (c) => c.notNull())
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        .addColumn('used_at', ms)
+        .execute();
+      await db.schema.createIndex('link_challenges_transfer_id').on('link_challenges').column('transfer_id').execute();
+
+      await db.schema
+        .createTable('openings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('recipient_id', 'text', (c) => c.notNull().references('recipients.id').onDelete('cascade'))
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        .addColumn('code_hash', blob, (c) => c.notNull())
+        .addColumn('code_expires_at', ms, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('completed_at', ms)
+        .execute();
+      await db.schema.createIndex('openings_transfer_id').on('openings').column('transfer_id').execute();
+      await db.schema.createIndex('openings_recipient_id').on('openings').column('recipient_id').execute();
+
+      await db.schema
+        .createTable('grants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('recipient_id', 'text', (c) => c.references('recipients.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.references('users.id'))
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        // A grant is always bound to someone: an outside recipient or a member.
+        .addCheckConstraint('grants_bound', sql`recipient_id is not null or user_id is not null`)
+        .execute();
+      await db.schema.createIndex('grants_transfer_id').on('grants').column('transfer_id').execute();
+      await db.schema.createIndex('grants_recipient_id').on('grants').column('recipient_id').execute();
+
+      await db.schema
+        .createTable('access_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('recipient_id', 'text', (c) => c.references('recipients.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.references('users.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', ms, (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('access_events_transfer_id_at').on('access_events').columns(['transfer_id', 'at']).execute();
+      await db.schema.createIndex('access_events_recipient_id').on('access_events').column('recipient_id').execute();
+
+      // seq is made by the database; the hash chain, not seq, is what proves nothing was removed or changed.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('at', ms, (c) => c.notNull())
+        .addColumn('actor', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('prev_hash', blob, (c) => c.notNull())
+        .addColumn('hash', blob, (c) => c.notNull().unique())
+        .addCheckConstraint('audit_log_hash_sizes', sql`length(prev_hash) = 32 and length(hash) = 32`)
+        .execute();
+    },
+
+    async down(db: Kysely<any>) {
+      for (const table of [
+        'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
+        'transfer_files', 'transfers', 'login_throttle', 'sessions', 'enrollments', 'users',
+      ]) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  };
+}

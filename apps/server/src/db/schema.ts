@@ -1,0 +1,186 @@
+// The database's tables as Kysely sees them; migrations/ creates exactly these.
+// Conventions: ids are text (base64url of 16 random bytes), times are integer milliseconds since the epoch (bigint
+// in PostgreSQL), binary values are blob/bytea (Buffer, a Uint8Array, when read), booleans are integers 0/1.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Integer milliseconds since the Unix epoch. */
+export type Millis = number;
+/** 0 or 1: the one boolean representation both SQLite and PostgreSQL store the same way. */
+export type Flag = 0 | 1;
+/** Buffer when read (a Uint8Array); any Uint8Array may be written. */
+export type Bytes = Uint8Array;
+
+export type UserStatus = 'pending' | 'active' | 'disabled';
+export type SessionKind = 'web' | 'api';
+export type TransferState = 'uploading' | 'ready' | 'closed' | 'purged';
+
+export interface UsersTable {
+  id: string;
+  /** Stored lowercase (enforced by a check): e-mail addresses are compared case-insensitively. */
+  email: string;
+  is_admin: ColumnType<Flag, Flag | undefined, Flag>;
+  status: UserStatus;
+  password_hash: string | null;
+  totp_secret_enc: Bytes | null;
+  /** Last accepted TOTP time step: a code is never accepted twice (RFC 6238 §5.2). */
+  totp_last_step: number | null;
+  /** null: the configured default quota. */
+  quota_bytes: number | null;
+  created_at: Millis;
+}
+
+export interface EnrollmentsTable {
+  id: string;
+  /** null: the first administrator's enrollment; the address is chosen while enrolling. */
+  email: string | null;
+  is_admin: ColumnType<Flag, Flag | undefined, Flag>;
+  token_hash: Bytes;
+  /** The TOTP secret issued by enroll/start, sealed under the keystore's TOTP key. */
+  totp_secret_enc: Bytes | null;
+  expires_at: Millis;
+  /** Set when completed, or when a newer invitation for the same address replaced this one. */
+  used_at: Millis | null;
+  created_by: string | null;
+  created_at: Millis;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  kind: SessionKind;
+  token_hash: Bytes;
+  label: string | null;
+  created_at: Millis;
+  last_used_at: Millis;
+  expires_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  locked_until: Millis;
+  updated_at: Millis;
+}
+
+export interface TransfersTable {
+  id: string;
+  sender_id: string;
+  state: TransferState;
+  close_reason: string | null;
+  created_at: Millis;
+  finalized_at: Millis | null;
+  expires_in_ms: number;
+  expires_at: Millis | null;
+  max_downloads: number;
+  downloads_used: Generated<number>;
+  /** The server share, encrypted under the share key of `ss_epoch`; null once purged. */
+  ss_enc: Bytes | null;
+  ss_epoch: number;
+  link_slot_id: string | null;
+  link_slot: Bytes | null;
+  link_auth_key: Bytes | null;
+  manifest: Bytes | null;
+  total_bytes: number;
+  closed_at: Millis | null;
+  purged_at: Millis | null;
+  purge_attempts: Generated<number>;
+}
+
+export interface TransferFilesTable {
+  id: string;
+  transfer_id: string;
+  idx: number;
+  ciphertext_size: number;
+  part_count: number;
+}
+
+export interface PartsTable {
+  file_id: string;
+  idx: number;
+  transfer_id: string;
+  blob_key: string;
+  size: number;
+  sha256: Bytes;
+  uploaded_at: Millis;
+}
+
+export interface RecipientsTable {
+  id: string;
+  transfer_id: string;
+  email: string;
+  created_at: Millis;
+}
+
+export interface LinkChallengesTable {
+  id: string;
+  transfer_id: string;
+  nonce: Bytes;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
+export interface OpeningsTable {
+  id: string;
+  transfer_id: string;
+  recipient_id: string;
+  token_hash: Bytes;
+  code_hash: Bytes;
+  code_expires_at: Millis;
+  attempts: Generated<number>;
+  created_at: Millis;
+  completed_at: Millis | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  transfer_id: string;
+  recipient_id: string | null;
+  user_id: string | null;
+  token_hash: Bytes;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
+export interface AccessEventsTable {
+  id: string;
+  transfer_id: string;
+  recipient_id: string | null;
+  user_id: string | null;
+  kind: string;
+  at: Millis;
+  ip: string | null;
+  detail: string | null;
+}
+
+export interface AuditLogTable {
+  /** Assigned by the database, in append order. */
+  seq: Generated<number>;
+  at: Millis;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  detail: string | null;
+  prev_hash: Bytes;
+  hash: Bytes;
+}
+
+export interface Database {
+  users: UsersTable;
+  enrollments: EnrollmentsTable;
+  sessions: SessionsTable;
+  login_throttle: LoginThrottleTable;
+  transfers: TransfersTable;
+  transfer_files: TransferFilesTable;
+  parts: PartsTable;
+  recipients: RecipientsTable;
+  link_challenges: LinkChallengesTable;
+  openings: OpeningsTable;
+  grants: GrantsTable;
+  access_events: AccessEventsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
+export type RowUpdate<T extends keyof Database> = Updateable<Database[T]>;

@@ -1,0 +1,55 @@
+// Write transactions that behave alike on both dialects: serialized from their first statement, not their first write.
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseHandle } from './database.js';
+import type { Database } from './schema.js';
+
+export interface WriteTransactionOptions {
+  /**
+   * PostgreSQL: also take this transaction-scoped advisory lock, so read-then-write sequences with the same name
+   * (appending to the audit chain, say) run one at a time across every server instance.
+   */
+  readonly lock?: string;
+}
+
+/**
+ * Runs `fn` in a transaction that may read, then write what it read, without another writer slipping in between.
+ * SQLite: BEGIN IMMEDIATE takes the database write lock up front (a plain BEGIN would fail with SQLITE_BUSY when
+ * upgrading a read to a write while another process writes). PostgreSQL: READ COMMITTED plus the optional lock.
+ */
+export async function withWriteTransaction<T>(
+  handle: DatabaseHandle,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+  options: WriteTransactionOptions = {},
+): Promise<T> {
+  if (handle.dialect === 'postgres') {
+    return handle.db.transaction().execute(async (trx) => {
+      if (options.lock !== undefined) await sql`select pg_advisory_xact_lock(${advisoryLockKey(options.lock)}::bigint)`.execute(trx);
+      return fn(trx);
+    });
+  }
+  // connection() pins Kysely's single SQLite connection for the whole callback, so no other query interleaves.
+  return handle.db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    let result: T;
+    try {
+      result = await fn(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn);
+      throw error;
+    }
+    try {
+      await sql`commit`.execute(conn);
+    } catch (error) {
+      // A failed COMMIT leaves the transaction open in SQLite; end it so the connection is usable again.
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+    return result;
+  });
+}
+
+/** A stable signed 64-bit key for PostgreSQL advisory locks, derived from a readable name. */
+export function advisoryLockKey(name: string): string {
+  return createHash('sha256').update(`valise:${name}`).digest().readBigInt64BE(0).toString();
+}
