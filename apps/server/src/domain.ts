@@ -6,6 +6,7 @@ import { AccountService } from './accounts/account.service.js';
 import { memberAuth } from './accounts/authenticate.js';
 import type { ServerContext } from './context.js';
 import type { DomainPlugin } from './http/app.js';
+import { createTransferDomain, type TransferDomain } from './transfers/transfer-domain.js';
 
 export interface BackgroundJob {
   readonly name: string;
@@ -18,6 +19,7 @@ export interface Domain {
   readonly plugins: readonly DomainPlugin[];
   readonly jobs: readonly BackgroundJob[];
   readonly accounts: AccountService;
+  readonly transfers: TransferDomain;
 }
 
 export function createDomain(ctx: ServerContext): Domain {
@@ -26,9 +28,11 @@ export function createDomain(ctx: ServerContext): Domain {
     logger: ctx.logger, publicUrl: ctx.config.publicUrl,
   });
   const auth = memberAuth(accounts, ctx.config.publicUrl);
+  const transfers = createTransferDomain(ctx, auth);
   return {
     accounts,
-    plugins: [accountRoutes(accounts, auth)],
-    jobs: [],
+    transfers,
+    plugins: [accountRoutes(accounts, auth), ...transfers.plugins],
+    jobs: [...transfers.jobs],
   };
 }

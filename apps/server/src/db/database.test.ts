@@ -133,8 +133,8 @@ forEachDialect('database', (handle, dialect) => {
     }).execute();
     await db.insertInto('recipients').values({ id: recipientId, transfer_id: transferId, email: 'r@example.org', created_at: 1 }).execute();
     await db.insertInto('openings').values({
-      id: id(), transfer_id: transferId, recipient_id: recipientId, token_hash: randomBytes(32), code_hash: randomBytes(32),
-      code_expires_at: 1, created_at: 1,
+      id: id(), transfer_id: transferId, recipient_id: recipientId, email: 'r@example.org', token_hash: randomBytes(32),
+      code_hash: randomBytes(32), code_expires_at: 1, created_at: 1,
     }).execute();
     await db.insertInto('grants').values({
       id: id(), transfer_id: transferId, recipient_id: recipientId, token_hash: randomBytes(32), created_at: 1, expires_at: 2,

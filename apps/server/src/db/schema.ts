@@ -123,7 +123,10 @@ export interface LinkChallengesTable {
 export interface OpeningsTable {
   id: string;
   transfer_id: string;
-  recipient_id: string;
+  /** null for a decoy opening (the address is not a recipient). */
+  recipient_id: string | null;
+  /** The address asked for (lowercase), recipient or not. */
+  email: string;
   token_hash: Bytes;
   code_hash: Bytes;
   code_expires_at: Millis;

@@ -142,15 +142,20 @@ export function initial(dialect: Dialect): Migration {
         .createTable('openings')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
-        .addColumn('recipient_id', 'text', (c) => c.notNull().references('recipients.id').onDelete('cascade'))
+        // null for a decoy: the address asked for is not a recipient (same answer, no mail, never a grant).
+        .addColumn('recipient_id', 'text', (c) => c.references('recipients.id').onDelete('cascade'))
+        // The address asked for, recipient or not: code requests are rate-limited per (transfer, address).
+        .addColumn('email', 'text', (c) => c.notNull())
         .addColumn('token_hash', blob, (c) => c.notNull().unique())
         .addColumn('code_hash', blob, (c) => c.notNull())
         .addColumn('code_expires_at', ms, (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', ms, (c) => c.notNull())
         .addColumn('completed_at', ms)
+        .addCheckConstraint('openings_email_lowercase', sql`email = lower(email)`)
         .execute();
-      await db.schema.createIndex('openings_transfer_id').on('openings').column('transfer_id').execute();
+      // The rate limits count a transfer's recent openings (per address too).
+      await db.schema.createIndex('openings_transfer_id_created_at').on('openings').columns(['transfer_id', 'created_at']).execute();
       await db.schema.createIndex('openings_recipient_id').on('openings').column('recipient_id').execute();
 
       await db.schema

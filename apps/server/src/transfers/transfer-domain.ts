@@ -1,0 +1,50 @@
+// Wires the transfer domain (transfers, parts, gate, downloads, purge) from the server context, once (see domain.ts).
+import type { ServerContext } from '../context.js';
+import type { DomainPlugin } from '../http/app.js';
+import { DownloadService } from '../gate/download.service.js';
+import { downloadRoutes } from '../gate/download.routes.js';
+import { GateService } from '../gate/gate.service.js';
+import { gateRoutes } from '../gate/gate.routes.js';
+import { PurgeJob } from '../jobs/purge.job.js';
+import type { MemberAuth } from './member-auth.js';
+import { PartService } from './part.service.js';
+import { TransferViewService } from './transfer-view.service.js';
+import { transferRoutes } from './transfer.routes.js';
+import { TransferService } from './transfer.service.js';
+
+/** Shaped like main's ServerJob: started after listen, stopped (and awaited) at shutdown. */
+export interface TransferJob {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface TransferDomain {
+  readonly transfers: TransferService;
+  readonly views: TransferViewService;
+  readonly parts: PartService;
+  readonly gate: GateService;
+  readonly downloads: DownloadService;
+  readonly purge: PurgeJob;
+  /** The HTTP routes: /transfers (members), /open (the gate), /download (grant holders). */
+  readonly plugins: readonly DomainPlugin[];
+  readonly jobs: readonly TransferJob[];
+}
+
+export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): TransferDomain {
+  const { config, database: handle, keystore, clock, blobs, mailer, audit, logger } = ctx;
+  const transfers = new TransferService({ handle, keystore, clock, audit, limits: config.limits, publicUrl: config.publicUrl });
+  const views = new TransferViewService({ handle });
+  const parts = new PartService({ handle, blobs, clock, logger });
+  const gate = new GateService({ handle, keystore, clock, mailer, logger });
+  const downloads = new DownloadService({ handle, keystore, clock, blobs });
+  const purge = new PurgeJob({ handle, blobs, clock, audit, logger, intervalMs: config.purgeIntervalMs });
+  // Code e-mails leave after their answer (see GateService.requestCode); shutdown waits for them before the
+  // mailer closes.
+  const codeMail: TransferJob = { name: 'code-mail', start: () => undefined, stop: () => gate.drain() };
+  return {
+    transfers, views, parts, gate, downloads, purge,
+    plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
+    jobs: [purge, codeMail],
+  };
+}

@@ -1,0 +1,208 @@
+// SQL for transfers, their files and their recipients; every state change is one conditional UPDATE.
+import type { Kysely } from 'kysely';
+import type { DatabaseHandle } from '../db/database.js';
+import type { Database, Row, TransferState } from '../db/schema.js';
+
+/** A connection or an open transaction: repositories run inside the caller's transaction when given one. */
+export type Executor = Kysely<Database>;
+
+export type TransferRow = Row<'transfers'>;
+export type FileRow = Row<'transfer_files'>;
+export type RecipientRow = Row<'recipients'>;
+
+export interface NewTransfer {
+  readonly id: string;
+  readonly senderId: string;
+  readonly createdAt: number;
+  readonly expiresInMs: number;
+  readonly maxDownloads: number;
+  readonly ssEnc: Uint8Array;
+  readonly ssEpoch: number;
+  readonly totalBytes: number;
+  readonly files: readonly { readonly id: string; readonly ciphertextSize: number; readonly partCount: number }[];
+  readonly recipients: readonly { readonly id: string; readonly email: string }[];
+}
+
+export interface FinalizeValues {
+  readonly now: number;
+  readonly expiresAt: number;
+  readonly linkSlotId: string;
+  readonly linkSlot: Uint8Array;
+  readonly linkAuthKey: Uint8Array;
+  readonly manifest: Uint8Array;
+}
+
+// SQLite caps bound parameters per statement (32766 in current builds); batches stay well below it.
+const INSERT_BATCH = 500;
+
+export class TransferRepository {
+  readonly #db: Executor;
+
+  constructor(handle: DatabaseHandle) {
+    this.#db = handle.db;
+  }
+
+  async insert(trx: Executor, t: NewTransfer): Promise<void> {
+    await trx.insertInto('transfers').values({
+      id: t.id,
+      sender_id: t.senderId,
+      state: 'uploading',
+      close_reason: null,
+      created_at: t.createdAt,
+      finalized_at: null,
+      expires_in_ms: t.expiresInMs,
+      expires_at: null,
+      max_downloads: t.maxDownloads,
+      ss_enc: t.ssEnc,
+      ss_epoch: t.ssEpoch,
+      link_slot_id: null,
+      link_slot: null,
+      link_auth_key: null,
+      manifest: null,
+      total_bytes: t.totalBytes,
+      closed_at: null,
+      purged_at: null,
+    }).execute();
+    const files = t.files.map((f, idx) => ({
+      id: f.id, transfer_id: t.id, idx, ciphertext_size: f.ciphertextSize, part_count: f.partCount,
+    }));
+    for (let i = 0; i < files.length; i += INSERT_BATCH) {
+      await trx.insertInto('transfer_files').values(files.slice(i, i + INSERT_BATCH)).execute();
+    }
+    const recipients = t.recipients.map((r) => ({ id: r.id, transfer_id: t.id, email: r.email, created_at: t.createdAt }));
+    for (let i = 0; i < recipients.length; i += INSERT_BATCH) {
+      await trx.insertInto('recipients').values(recipients.slice(i, i + INSERT_BATCH)).execute();
+    }
+  }
+
+  /** Bytes the sender holds in live transfers (uploading or ready): what the quota counts. */
+  async liveBytes(trx: Executor, senderId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('transfers')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_bytes'), eb.lit(0)).as('bytes'))
+      .where('sender_id', '=', senderId)
+      .where('state', 'in', ['uploading', 'ready'])
+      .executeTakeFirst();
+    return Number(row?.bytes ?? 0);
+  }
+
+  /** The user's own quota, or null for the configured default. */
+  async userQuota(trx: Executor, userId: string): Promise<number | null> {
+    const row = await trx.selectFrom('users').select('quota_bytes').where('id', '=', userId).executeTakeFirst();
+    return row?.quota_bytes ?? null;
+  }
+
+  async findById(id: string, db: Executor = this.#db): Promise<TransferRow | undefined> {
+    return db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The transfer if `senderId` owns it: a foreign transfer and a missing one look the same to the caller. */
+  async findOwned(id: string, senderId: string, db: Executor = this.#db): Promise<TransferRow | undefined> {
+    return db.selectFrom('transfers').selectAll().where('id', '=', id).where('sender_id', '=', senderId).executeTakeFirst();
+  }
+
+  async listBySender(senderId: string): Promise<TransferRow[]> {
+    return this.#db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('sender_id', '=', senderId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute();
+  }
+
+  async files(transferId: string, db: Executor = this.#db): Promise<FileRow[]> {
+    return db.selectFrom('transfer_files').selectAll().where('transfer_id', '=', transferId).orderBy('idx').execute();
+  }
+
+  async fileCounts(transferIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < transferIds.length; i += INSERT_BATCH) {
+      const rows = await this.#db
+        .selectFrom('transfer_files')
+        .select((eb) => ['transfer_id', eb.fn.countAll<number>().as('n')])
+        .where('transfer_id', 'in', transferIds.slice(i, i + INSERT_BATCH))
+        .groupBy('transfer_id')
+        .execute();
+      for (const row of rows) counts.set(row.transfer_id, Number(row.n));
+    }
+    return counts;
+  }
+
+  async recipients(transferIds: readonly string[]): Promise<Map<string, RecipientRow[]>> {
+    const byTransfer = new Map<string, RecipientRow[]>();
+    for (let i = 0; i < transferIds.length; i += INSERT_BATCH) {
+      const rows = await this.#db
+        .selectFrom('recipients')
+        .selectAll()
+        .where('transfer_id', 'in', transferIds.slice(i, i + INSERT_BATCH))
+        .orderBy('email')
+        .execute();
+      for (const row of rows) {
+        const list = byTransfer.get(row.transfer_id) ?? [];
+        list.push(row);
+        byTransfer.set(row.transfer_id, list);
+      }
+    }
+    return byTransfer;
+  }
+
+  /** The sender's address, as recipients see it in their code e-mail. */
+  async senderEmail(userId: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+    return row?.email;
+  }
+
+  async findRecipient(transferId: string, email: string, db: Executor = this.#db): Promise<RecipientRow | undefined> {
+    return db.selectFrom('recipients').selectAll().where('transfer_id', '=', transferId).where('email', '=', email).executeTakeFirst();
+  }
+
+  /**
+   * Inside a write transaction: true if the transfer is still uploading. The no-op UPDATE takes the row lock in
+   * PostgreSQL, so a part cannot be recorded while finalize or revoke changes the state (SQLite: the transaction
+   * already holds the database write lock).
+   */
+  async lockIfUploading(trx: Executor, id: string): Promise<boolean> {
+    const result = await trx
+      .updateTable('transfers')
+      .set((eb) => ({ state: eb.ref('state') }))
+      .where('id', '=', id)
+      .where('state', '=', 'uploading')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** uploading → ready, once; false when the transfer was not uploading any more. */
+  async markReady(trx: Executor, id: string, v: FinalizeValues): Promise<boolean> {
+    const result = await trx
+      .updateTable('transfers')
+      .set({
+        state: 'ready',
+        finalized_at: v.now,
+        expires_at: v.expiresAt,
+        link_slot_id: v.linkSlotId,
+        link_slot: v.linkSlot,
+        link_auth_key: v.linkAuthKey,
+        manifest: v.manifest,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'uploading')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Closes the transfer if it is in one of `from`; false when it was not. */
+  async close(
+    trx: Executor,
+    id: string,
+    change: { readonly reason: string; readonly now: number; readonly from: readonly TransferState[] },
+  ): Promise<boolean> {
+    const result = await trx
+      .updateTable('transfers')
+      .set({ state: 'closed', close_reason: change.reason, closed_at: change.now })
+      .where('id', '=', id)
+      .where('state', 'in', [...change.from])
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}
