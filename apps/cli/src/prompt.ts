@@ -97,6 +97,8 @@ class PipedPrompter implements Prompter {
 
   close(): void {
     this.reader?.close();
+    // A script may keep its end of the pipe open after answering: release stdin so the process can exit.
+    (this.io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     this.ended = true;
     this.drain();
   }

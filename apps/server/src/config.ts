@@ -38,7 +38,7 @@ export const CONFIG_VARIABLES = [
   { name: 'VALISE_MAX_EXPIRY', default: '30d', meaning: 'Longest lifetime a sender may give a transfer (90s, 15m, 12h, 7d).' },
   { name: 'VALISE_DEFAULT_EXPIRY', default: '7d', meaning: 'Lifetime of a transfer when the sender does not choose; at most VALISE_MAX_EXPIRY.' },
   { name: 'VALISE_MAX_DOWNLOADS', default: '100', meaning: 'Largest number of downloads a sender may allow on one transfer.' },
-  { name: 'VALISE_MAX_FILE_SIZE', default: '100GiB', meaning: 'Largest encrypted file accepted (bytes, or with a unit: KiB, MiB, GiB, TiB, KB, MB, GB, TB).' },
+  { name: 'VALISE_MAX_FILE_SIZE', default: '100GiB', meaning: 'Largest file accepted, counted in plaintext bytes (bytes, or with a unit: KiB, MiB, GiB, TiB, KB, MB, GB, TB).' },
   { name: 'VALISE_USER_QUOTA', default: '200GiB', meaning: 'Storage a user may hold in live transfers, unless set per user.' },
   { name: 'VALISE_MAX_FILES', default: '1000', meaning: 'Largest number of files in one transfer.' },
   { name: 'VALISE_MAX_RECIPIENTS', default: '50', meaning: 'Largest number of recipients of one transfer.' },

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   not_found: 404,
+  range_not_satisfiable: 416,
   method_not_allowed: 405,
   // identity
   unauthenticated: 401,
@@ -55,6 +56,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: 'This content type is not accepted here.',
   payload_too_large: 'The request body is too large.',
   not_found: 'Nothing is here.',
+  range_not_satisfiable: 'The requested byte range is not in this part.',
   method_not_allowed: 'This method is not allowed here.',
   unauthenticated: 'Sign in first.',
   invalid_credentials: 'The e-mail address, password or code is wrong.',

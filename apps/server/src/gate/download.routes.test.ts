@@ -65,6 +65,8 @@ describe('downloads', async () => {
           assert.deepEqual(open.body, part.subarray(1000));
           const beyond = await h.request('GET', partPath(sent), { token: grant, headers: { range: `bytes=${part.length}-` } });
           assert.equal(beyond.status, 416);
+          assert.equal(beyond.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+          assert.equal((beyond.body as { code: string }).code, 'range_not_satisfiable');
           assert.equal(beyond.headers.get('content-range'), `bytes */${part.length}`);
           const multi = await h.request('GET', partPath(sent), { token: grant, headers: { range: 'bytes=0-1,5-6' } });
           assert.equal(multi.status, 416);

@@ -2,6 +2,7 @@
 import { DOWNLOAD_PATH, PART_HASH_HEADER, PartParams, TransferIdParams } from '@valise/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { DomainPlugin } from '../http/app.js';
+import { AppError } from '../http/errors.js';
 import { requireEmptyBody } from '../transfers/member-auth.js';
 import type { DownloadService } from './download.service.js';
 
@@ -29,7 +30,9 @@ export function downloadRoutes(downloads: DownloadService): DomainPlugin {
           });
           reply.header('cache-control', 'no-store').header('accept-ranges', 'bytes');
           if (result.kind === 'unsatisfiable') {
-            return reply.status(416).header('content-range', `bytes */${result.size}`).send();
+            // RFC 9110 §15.5.17: say the size; the body is problem+json like every other error.
+            reply.header('content-range', `bytes */${result.size}`);
+            throw new AppError('range_not_satisfiable', { detail: `Ask for one range within the part's ${result.size} bytes.` });
           }
           reply.type('application/octet-stream').header(PART_HASH_HEADER, result.sha256);
           if (result.range !== null) {
