@@ -46,6 +46,8 @@ export function createProgressReporter(opts: {
   if (!opts.enabled || !opts.stream.isTTY) return SILENT;
   const now = opts.now ?? Date.now;
   const speed = new SpeedMeter();
+  // The start is the first sample: a transfer that completes in one step still gets a speed, not 0.
+  speed.add(now(), 0);
   let bar: cliProgress.SingleBar | undefined;
   return {
     update(event) {

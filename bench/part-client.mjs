@@ -1,0 +1,42 @@
+// One HTTP client for both the bare baseline and Valise, so the comparison measures servers, not clients.
+import { createHash } from 'node:crypto';
+
+/** PUTs `count` parts of `body` with `concurrency` in flight; returns MiB/s. `target(k)` gives {url, headers}. */
+export async function putParts({ count, body, bodyFor = () => body, concurrency = 2, target }) {
+  const hashes = new Map();
+  const shaOf = (b) => hashes.get(b.length) ?? hashes.set(b.length, createHash('sha256').update(b).digest('base64url')).get(b.length);
+  let next = 0;
+  let bytes = 0;
+  const start = performance.now();
+  const worker = async () => {
+    for (let k = next++; k < count; k = next++) {
+      const { url, headers } = target(k);
+      const part = bodyFor(k);
+      bytes += part.length;
+      const res = await fetch(url, {
+        method: 'PUT', body: part, headers: { 'content-type': 'application/octet-stream', 'x-valise-part-sha256': shaOf(part), ...headers },
+      });
+      if (!res.ok) throw new Error(`PUT part ${k}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return bytes / (1024 * 1024) / ((performance.now() - start) / 1000);
+}
+
+/** GETs `count` parts with `concurrency` in flight, reading every byte; returns MiB/s. */
+export async function getParts({ count, concurrency = 2, target }) {
+  let next = 0;
+  let bytes = 0;
+  const start = performance.now();
+  const worker = async () => {
+    for (let k = next++; k < count; k = next++) {
+      const { url, headers } = target(k);
+      const res = await fetch(url, { headers });
+      if (!res.ok || !res.body) throw new Error(`GET part ${k}: ${res.status}`);
+      for await (const chunk of res.body) bytes += chunk.length;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return bytes / (1024 * 1024) / ((performance.now() - start) / 1000);
+}
