@@ -9,6 +9,14 @@ export interface CliConfig {
   debug: boolean;
 }
 
+/** The CLI's own VALISE_* variables: not the server's, so `valise admin` does not hand them to its configuration. */
+export const CLI_VARIABLES: readonly string[] = ['VALISE_CONFIG_DIR', 'VALISE_DEBUG'];
+
+/** The environment without the CLI's own variables (the server's configuration refuses unknown VALISE_* names). */
+export function serverEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !CLI_VARIABLES.includes(name)));
+}
+
 export function loadCliConfig(env: Readonly<Record<string, string | undefined>>): CliConfig {
   const configDir = env.VALISE_CONFIG_DIR
     ? resolve(env.VALISE_CONFIG_DIR)

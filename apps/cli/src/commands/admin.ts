@@ -1,5 +1,6 @@
 // `valise admin invite EMAIL [--admin]`: runs ON THE SERVER HOST, with the server's own configuration
 // (VALISE_* environment), and creates the invitation directly through the server's accounts service.
+import { serverEnvironment } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
@@ -9,8 +10,10 @@ import { CliError, EXIT } from '../exit-codes.js';
  */
 export interface ServerAdminModule {
   loadConfig(env?: Readonly<Record<string, string | undefined>>): unknown;
-  createServerContext(config: unknown): Promise<ServerContextLike> | ServerContextLike;
+  createServerContext(config: unknown, options?: { logger?: unknown }): Promise<ServerContextLike> | ServerContextLike;
   inviteMember(ctx: ServerContextLike, email: string, options: { admin: boolean }): Promise<InvitationResult>;
+  /** The server's logger factory, when exported: its lines then go to stderr, never mixed with the link on stdout. */
+  createLogger?(options: { level: string; stream: { write(line: string): unknown } }): unknown;
 }
 
 export interface ServerContextLike {
@@ -39,8 +42,12 @@ export async function loadServerAdmin(): Promise<ServerAdminModule> {
 
 export async function runAdminInvite(ctx: CliContext, cmd: { email: string; admin: boolean }): Promise<void> {
   const server = await loadServerAdmin();
-  const config = server.loadConfig(ctx.io.env);
-  const serverCtx = await server.createServerContext(config);
+  // The server's variables only: an administrator who also uses the CLI on that host may have VALISE_CONFIG_DIR set.
+  const config = server.loadConfig(serverEnvironment(ctx.io.env));
+  // The server logs to stdout by default (e.g. "database migrated"): here stdout is the link, so logs go to stderr.
+  const level = (config as { logLevel?: unknown }).logLevel;
+  const logger = server.createLogger?.({ level: typeof level === 'string' ? level : 'info', stream: ctx.io.stderr });
+  const serverCtx = await server.createServerContext(config, logger === undefined ? {} : { logger });
   try {
     const invitation = await server.inviteMember(serverCtx, cmd.email, { admin: cmd.admin });
     ctx.result(
