@@ -1,8 +1,11 @@
 // One HTTP client for both the bare baseline and Valise, so the comparison measures servers, not clients.
 import { createHash } from 'node:crypto';
 
+/** Parts in flight, as the CLI: send uploads 3 at once (uploadTransfer's default), receive downloads 3 ahead (prefetch 2). */
+export const PART_CONCURRENCY = 3;
+
 /** PUTs `count` parts of `body` with `concurrency` in flight; returns MiB/s. `target(k)` gives {url, headers}. */
-export async function putParts({ count, body, bodyFor = () => body, concurrency = 2, target }) {
+export async function putParts({ count, body, bodyFor = () => body, concurrency = PART_CONCURRENCY, target }) {
   const hashes = new Map();
   const shaOf = (b) => hashes.get(b.length) ?? hashes.set(b.length, createHash('sha256').update(b).digest('base64url')).get(b.length);
   let next = 0;
@@ -25,7 +28,7 @@ export async function putParts({ count, body, bodyFor = () => body, concurrency 
 }
 
 /** GETs `count` parts with `concurrency` in flight, reading every byte; returns MiB/s. */
-export async function getParts({ count, concurrency = 2, target }) {
+export async function getParts({ count, concurrency = PART_CONCURRENCY, target }) {
   let next = 0;
   let bytes = 0;
   const start = performance.now();

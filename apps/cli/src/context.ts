@@ -2,6 +2,7 @@
 // that keep results on stdout and everything for people (prompts, progress, notes) on stderr.
 import { ValiseApi } from '@valise/client';
 import type { CliConfig } from './config.js';
+import { cliFetch } from './node-fetch.js';
 import type { Prompter } from './prompt.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
@@ -47,6 +48,6 @@ export function createContext(init: {
     note(text) {
       io.stderr.write(`${text}\n`);
     },
-    api: (serverUrl, token) => new ValiseApi({ serverUrl, token }),
+    api: (serverUrl, token) => new ValiseApi({ serverUrl, token, fetch: cliFetch }),
   };
 }

@@ -33,19 +33,26 @@ export async function openFileSource(path: string): Promise<NodeFileSource> {
     size: stat.size,
     lastModified: Math.trunc(stat.mtimeMs),
     async readRange(start, end) {
-      const now = await handle.stat();
-      if (now.size !== stat.size || now.mtimeMs !== stat.mtimeMs) {
-        throw new CliError(EXIT.unexpected, `${path}: the file changed while it was being sent; send it again`);
-      }
-      const out = new Uint8Array(end - start);
-      let filled = 0;
-      while (filled < out.length) {
-        const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
-        if (bytesRead === 0) break; // shorter than expected: the engine reports the change
-        filled += bytesRead;
-      }
-      return filled === out.length ? out : out.subarray(0, filled);
+      return readInto(start, end, new Uint8Array(end - start));
+    },
+    async readRangeInto(start, end, into) {
+      return readInto(start, end, into.subarray(0, end - start));
     },
     close: () => handle.close(),
   };
+
+  async function readInto(start: number, end: number, out: Uint8Array): Promise<Uint8Array> {
+    const now = await handle.stat();
+    if (now.size !== stat.size || now.mtimeMs !== stat.mtimeMs) {
+      throw new CliError(EXIT.unexpected, `${path}: the file changed while it was being sent; send it again`);
+    }
+    if (out.length !== end - start) throw new RangeError('the buffer is too small for the range');
+    let filled = 0;
+    while (filled < out.length) {
+      const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
+      if (bytesRead === 0) break; // shorter than expected: the engine reports the change
+      filled += bytesRead;
+    }
+    return filled === out.length ? out : out.subarray(0, filled);
+  }
 }

@@ -8,6 +8,7 @@ import {
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
   type TransferDetail, type TransferList, type UploadStatus,
 } from '@valise/protocol';
+import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
 import { DEFAULT_RETRY, type HttpOptions, type RetryPolicy, send, sleep, type Sleep } from './http.js';
 
@@ -168,7 +169,10 @@ export class ValiseApi {
   async getPart(
     ref: { transferId: string; fileId: string; index: number },
     grantToken: string,
-    o?: CallOptions,
+    o?: CallOptions & {
+      /** A buffer to read the part into (returned as a view of it) when it fits; the caller must not touch it meanwhile. */
+      into?: Uint8Array | undefined;
+    },
   ): Promise<Uint8Array> {
     const res = await send(this.http, {
       method: 'GET',
@@ -179,7 +183,7 @@ export class ValiseApi {
       signal: o?.signal,
     });
     try {
-      return new Uint8Array(await res.arrayBuffer());
+      return await readPartBody(res, o?.into);
     } catch (e) {
       if (o?.signal?.aborted) throw o.signal.reason;
       throw new ApiError({ status: 0, code: 'network_error', title: 'The download was interrupted.', cause: e });
@@ -220,6 +224,37 @@ export class ValiseApi {
     });
     return readJson<T>(res);
   }
+}
+
+/** The largest part there is: a full part plus the 56-byte file header (part 0). */
+const MAX_PART_BYTES = PART_CIPHERTEXT_SIZE + HEADER_SIZE;
+
+/**
+ * A part's body in one array sized from Content-Length, filled as chunks arrive: `arrayBuffer()` gathers the
+ * chunks, joins them and copies the result once more. Falls back to it when the length is missing, encoded or
+ * larger than any part. A body cut short comes back short, and is refused by its size check.
+ */
+async function readPartBody(res: Response, into: Uint8Array | undefined): Promise<Uint8Array> {
+  const header = res.headers.get('content-length');
+  const length = header !== null && /^\d{1,10}$/.test(header) ? Number(header) : NaN;
+  const encoding = res.headers.get('content-encoding');
+  if (!res.body || !(length > 0 && length <= MAX_PART_BYTES) || (encoding !== null && encoding !== 'identity')) {
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  const out = into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
+  let filled = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (filled + value.length > length) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error('the part is longer than its Content-Length');
+    }
+    out.set(value, filled);
+    filled += value.length;
+  }
+  return filled === length ? out : out.subarray(0, filled);
 }
 
 async function readJson<T>(res: Response): Promise<T> {

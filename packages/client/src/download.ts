@@ -1,7 +1,8 @@
 // The receive engine: pass the gate (link proof + recipient identity), recover CK from the link slot, TK from
 // CK + SS, decrypt the manifest, then download, verify and decrypt every part into sinks (all files or none).
 import {
-  type ChunkAead, type Decryptor, type LinkSecret, type Manifest, type ManifestFile, type TransferIdBytes, HEADER_SIZE, constantTimeEqual,
+  type ChunkAead, type Decryptor, type LinkSecret, type Manifest, type ManifestFile, type Sha256, type TransferIdBytes,
+  HEADER_SIZE, PART_CIPHERTEXT_SIZE, PART_PLAINTEXT_SIZE, constantTimeEqual,
   decryptManifest, decryptPart, deriveLinkAuthKey, deriveTransferKey, expectedPartSize, fileContext,
   fromBase64Url, idFromText, isCryptoError, linkProof, openDecryptor, partCount, partPlaintextRange,
   secretFromBase64Url, secretFromBytes, sha256, toBase64Url, unwrapLinkSlot,
@@ -161,13 +162,20 @@ export interface DecryptToSinksOptions {
   transferId: string;
   files: readonly ManifestFile[];
   /** Fetches the ciphertext of part `index` of a file (the server in real use). */
-  fetchPart(file: ManifestFile, index: number, signal: AbortSignal): Promise<Uint8Array>;
+  fetchPart(file: ManifestFile, index: number, signal: AbortSignal, into?: Uint8Array): Promise<Uint8Array>;
   createSink: CreateSink;
   aead?: ChunkAead | undefined;
+  /** SHA-256 of the downloaded parts; WebCrypto by default. */
+  sha256?: Sha256 | undefined;
+  /**
+   * Decrypt into two reused plaintext buffers instead of a fresh 8 MiB array per part. Only with sinks that are done
+   * with the bytes once `write` resolves (a file); not with sinks that keep them.
+   */
+  reuseBuffers?: boolean | undefined;
   onProgress?: ProgressListener | undefined;
   signal?: AbortSignal | undefined;
-  /** Parts fetched ahead of the one being decrypted (1 or 2 in flight in total). Default 1. */
-  prefetch?: 0 | 1;
+  /** Parts fetched ahead of the one being decrypted (1 to 3 in flight in total). Default 1. */
+  prefetch?: 0 | 1 | 2;
 }
 
 /**
@@ -205,14 +213,23 @@ async function decryptFile(o: DecryptToSinksOptions & {
   const count = partCount(file.size);
   const ahead = (o.prefetch ?? 1) + 1;
   const fetches: Promise<Uint8Array>[] = [];
+  // With reuseBuffers: full-size ciphertext buffers lent to fetchPart, given back once their part is decrypted.
+  const spareCiphertext: Uint8Array[] = [];
+  const lent: (Uint8Array | undefined)[] = [];
   const start = (k: number) => {
     if (k >= count || fetches[k]) return;
-    const p = o.fetchPart(file, k, o.signal);
+    const into = o.reuseBuffers && expectedPartSize(file.size, k) >= PART_CIPHERTEXT_SIZE
+      ? (spareCiphertext.pop() ?? new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE)) : undefined;
+    lent[k] = into;
+    const p = into ? o.fetchPart(file, k, o.signal, into) : o.fetchPart(file, k, o.signal);
     p.catch(() => undefined); // handled when awaited in order; avoids an unhandled rejection meanwhile
     fetches[k] = p;
   };
   let decryptor: Decryptor | undefined;
   const fk = secretFromBase64Url<'FileKey'>(file.key);
+  // The sink writes part k while part k + 1 is verified and decrypted; writes stay in order, one at a time.
+  let writing: Promise<void> | undefined;
+  const spare: Uint8Array[] = [];
   try {
     for (let k = 0; k < count; k++) {
       for (let j = k; j < k + ahead; j++) start(j);
@@ -222,22 +239,35 @@ async function decryptFile(o: DecryptToSinksOptions & {
         throw new IntegrityError('part_size_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data has the wrong size`);
       }
       // Verify against the manifest's hash first: a substituted part never reaches the decryptor.
-      if (!constantTimeEqual(await sha256(bytes), fromBase64Url(file.partHashes[k]!, 32))) {
+      if (!constantTimeEqual(await (o.sha256 ?? sha256)(bytes), fromBase64Url(file.partHashes[k]!, 32))) {
         throw new IntegrityError('part_hash_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data does not match what the sender sent`);
       }
+      const range = partPlaintextRange(file.size, k);
+      // A spare buffer is never the one the sink is still writing: it is given back once its write is done.
+      const into = o.reuseBuffers && range.end - range.start >= PART_PLAINTEXT_SIZE ? (spare.pop() ?? new Uint8Array(PART_PLAINTEXT_SIZE)) : undefined;
       let plaintext: Uint8Array;
       try {
         decryptor ??= await openDecryptor(fk, fileContext(o.tid, idFromText<'FileId'>(file.fileId)), bytes.subarray(0, HEADER_SIZE), o.aead ? { aead: o.aead } : {});
-        plaintext = await decryptPart(decryptor, file.size, k, bytes);
+        plaintext = await decryptPart(decryptor, file.size, k, bytes, into);
       } catch (e) {
         if (isCryptoError(e)) throw new IntegrityError('decryption_failed', `file ${o.index + 1}, part ${k + 1}: decryption failed`, { cause: e });
         throw e;
       }
-      await o.sink.write(plaintext);
-      const range = partPlaintextRange(file.size, k);
-      o.progress.add(o.index, range.end - range.start);
+      // The ciphertext is no longer needed: its buffer can take a later part.
+      const done = lent[k];
+      delete lent[k];
+      if (done) spareCiphertext.push(done);
+      if (writing) await writing;
+      writing = o.sink.write(plaintext).then(() => {
+        o.progress.add(o.index, range.end - range.start);
+        if (into) spare.push(into);
+      });
+      writing.catch(() => undefined); // awaited before the next write or at the end
     }
+    if (writing) await writing;
   } finally {
+    // Never leave a write running past this call (the caller may abort or close the sink next).
+    await writing?.catch(() => undefined);
     fk.fill(0);
   }
 }
@@ -245,9 +275,16 @@ async function decryptFile(o: DecryptToSinksOptions & {
 export interface DownloadOptions {
   createSink: CreateSink;
   aead?: ChunkAead | undefined;
+  /** SHA-256 of the downloaded parts; WebCrypto by default. */
+  sha256?: Sha256 | undefined;
+  /**
+   * Decrypt into two reused plaintext buffers instead of a fresh 8 MiB array per part. Only with sinks that are done
+   * with the bytes once `write` resolves (a file); not with sinks that keep them.
+   */
+  reuseBuffers?: boolean | undefined;
   onProgress?: ProgressListener | undefined;
   signal?: AbortSignal | undefined;
-  prefetch?: 0 | 1;
+  prefetch?: 0 | 1 | 2;
 }
 
 export interface DownloadResult {
@@ -264,9 +301,11 @@ export async function downloadTransfer(opened: OpenedTransfer, opts: DownloadOpt
   await decryptToSinks({
     transferId,
     files: manifest.files,
-    fetchPart: (file, index, signal) => api.getPart({ transferId, fileId: file.fileId, index }, grantToken, { signal }),
+    fetchPart: (file, index, signal, into) => api.getPart({ transferId, fileId: file.fileId, index }, grantToken, { signal, into }),
     createSink: opts.createSink,
     aead: opts.aead,
+    sha256: opts.sha256,
+    reuseBuffers: opts.reuseBuffers,
     onProgress: opts.onProgress,
     signal: opts.signal,
     ...(opts.prefetch === undefined ? {} : { prefetch: opts.prefetch }),

@@ -1,8 +1,8 @@
 // The send engine: fingerprint the sources, create (or resume) a transfer, encrypt and upload part by part,
 // then seal the manifest, wrap the link slot and finalize. No Node or DOM APIs: a FileSource reads the bytes.
 import {
-  type ChunkAead, type ClientKey, type Encryptor, type LinkSecret, type Manifest, type ServerShare,
-  SALT_SIZE, ciphertextSize, createEncryptor, deriveLinkAuthKey, deriveTransferKey, encryptManifest, encryptPart,
+  type ChunkAead, type ClientKey, type Encryptor, type LinkSecret, type Manifest, type ServerShare, type Sha256,
+  HEADER_SIZE, PART_CIPHERTEXT_SIZE, PART_PLAINTEXT_SIZE, SALT_SIZE, ciphertextSize, expectedPartSize, createEncryptor, deriveLinkAuthKey, deriveTransferKey, encryptManifest, encryptPart,
   fileContext, fromBase64Url, idFromText, idToText, newId, newSecret, partCount, partHash, partPlaintextRange,
   randomBytes, secretFromBase64Url, sha256, toBase64Url, utf8, wrapLinkSlot,
 } from '@valise/crypto';
@@ -24,6 +24,8 @@ export interface FileSource {
   lastModified?: number | undefined;
   /** Bytes [start, end) of the file: exactly end − start of them. */
   readRange(start: number, end: number): Promise<Uint8Array>;
+  /** Optional: readRange into `into` (at least end − start bytes), returning the view of it that was filled. */
+  readRangeInto?(start: number, end: number, into: Uint8Array): Promise<Uint8Array>;
 }
 
 export type UploadNotice =
@@ -43,6 +45,14 @@ export interface UploadOptions {
   resumeKey?: string | undefined;
   /** Per-chunk AES-GCM; WebCrypto by default. */
   aead?: ChunkAead | undefined;
+  /** SHA-256 of the ciphertext parts; WebCrypto by default. */
+  sha256?: Sha256 | undefined;
+  /**
+   * Reuse one ciphertext buffer per part in flight instead of allocating 8 MiB per part. Only when `api.putPart`
+   * is done with the bytes once it resolves (true of a fetch that sends them before the response, as the CLI's);
+   * not with a fetch that keeps a reference to the body.
+   */
+  reuseBuffers?: boolean | undefined;
   /** Parts in flight (each holds one part of plaintext and ciphertext in memory). Default 3. */
   concurrency?: number | undefined;
   onProgress?: ProgressListener | undefined;
@@ -127,8 +137,8 @@ export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'rec
   return toBase64Url(await sha256(utf8(JSON.stringify({ v: 1, files: entries, settings }))));
 }
 
-async function readExact(source: FileSource, start: number, end: number): Promise<Uint8Array> {
-  const bytes = await source.readRange(start, end);
+async function readExact(source: FileSource, start: number, end: number, into?: Uint8Array): Promise<Uint8Array> {
+  const bytes = into && source.readRangeInto ? await source.readRangeInto(start, end, into) : await source.readRange(start, end);
   if (bytes.length !== end - start) throw new Error(`${source.name}: the file changed while it was being read`);
   return bytes;
 }
@@ -233,6 +243,15 @@ async function uploadParts(
     return saving;
   };
 
+  // Spare full-size ciphertext buffers (opts.reuseBuffers): at most one per part in flight.
+  const spare: Uint8Array[] = [];
+  const bufferFor = (size: number): Uint8Array | undefined =>
+    opts.reuseBuffers && size >= PART_CIPHERTEXT_SIZE ? (spare.pop() ?? new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE)) : undefined;
+  // Likewise for plaintext, when the source can read into a buffer: one per part being read or encrypted.
+  const sparePlaintext: Uint8Array[] = [];
+  const plaintextBufferFor = (i: number, size: number): Uint8Array | undefined =>
+    opts.reuseBuffers && files[i]!.readRangeInto && size >= PART_PLAINTEXT_SIZE ? (sparePlaintext.pop() ?? new Uint8Array(PART_PLAINTEXT_SIZE)) : undefined;
+
   function* tasks() {
     for (let i = 0; i < state.files.length; i++) {
       for (let k = 0; k < state.files[i]!.partHashes.length; k++) yield { i, k };
@@ -247,9 +266,12 @@ async function uploadParts(
       progress.add(i, range.end - range.start);
       return;
     }
-    const plaintext = await readExact(files[i]!, range.start, range.end);
-    const ciphertext = await encryptPart(await encryptorFor(i), f.size, k, plaintext);
-    const hash = await partHash(ciphertext);
+    const plaintextBuffer = plaintextBufferFor(i, range.end - range.start);
+    const plaintext = await readExact(files[i]!, range.start, range.end, plaintextBuffer);
+    const buffer = bufferFor(expectedPartSize(f.size, k));
+    const ciphertext = await encryptPart(await encryptorFor(i), f.size, k, plaintext, buffer);
+    if (plaintextBuffer) sparePlaintext.push(plaintextBuffer);
+    const hash = await partHash(ciphertext, opts.sha256);
     if (f.partHashes[k] != null && f.partHashes[k] !== hash) {
       // Deterministic encryption gave other bytes: the plaintext changed. Nothing was sent; stop here.
       throw new Error(`${files[i]!.name}: the file changed since the upload started; send it again`);
@@ -258,6 +280,8 @@ async function uploadParts(
       const receipt = await api.putPart({ transferId: state.transferId, fileId: f.fileId, index: k }, ciphertext, hash, { signal });
       if (receipt.sha256 !== hash || receipt.size !== ciphertext.length) throw new Error('the server acknowledged a part other than the one sent');
     }
+    // Given back only after a success: after a failure the bytes may still be referenced by a request being torn down.
+    if (buffer) spare.push(buffer);
     f.partHashes[k] = hash;
     await record();
     progress.add(i, range.end - range.start);

@@ -14,7 +14,7 @@ export {
   idToText,
   newId,
 } from './encoding/ids.js';
-export { sha256 } from './primitives/digest.js';
+export { type Sha256, sha256 } from './primitives/digest.js';
 export { hmacSha256, hmacSha512, hmacVerify } from './primitives/hmac.js';
 export { hkdfExpand } from './primitives/hkdf-expand.js';
 export { hkdfSha256 } from './primitives/hkdf.js';

@@ -11,6 +11,7 @@ import { createFolderSinks, resolveOutputDir } from '../node-file-sink.js';
 import { createProgressReporter, formatBytes } from '../progress.js';
 import { printable } from '../terminal-text.js';
 import { loadNodeAead } from './send.js';
+import { nodeSha256 } from '../crypto/node-digest.js';
 
 export interface ReceiveCommand {
   link: string;
@@ -69,6 +70,9 @@ export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<
     result = await downloadTransfer(opened, {
       createSink: sinks.createSink,
       aead: await loadNodeAead(),
+      sha256: nodeSha256,
+      reuseBuffers: true, // folder sinks are done with the bytes once a write resolves
+      prefetch: 2, // 3 parts downloading while one is decrypted and the one before is written
       onProgress: (e) => progress.update(e),
       signal: ctx.signal,
     });

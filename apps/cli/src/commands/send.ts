@@ -8,6 +8,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { createFileResumeStore, sendResumeKey } from '../file-resume-store.js';
 import { type NodeFileSource, openFileSource } from '../node-file-source.js';
 import { createProgressReporter, formatBytes } from '../progress.js';
+import { nodeSha256 } from '../crypto/node-digest.js';
 
 export interface SendCommand {
   files: string[];
@@ -62,6 +63,9 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
         resumeStore: createFileResumeStore(join(ctx.config.configDir, 'uploads')),
         resumeKey: sendResumeKey(credentials.serverUrl, paths),
         aead,
+        sha256: nodeSha256,
+        // The CLI's fetch (node-fetch.ts) has sent the whole body when a part's response arrives.
+        reuseBuffers: true,
         onProgress: (e) => progress.update(e),
         onNotice,
         signal: ctx.signal,

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  COBBLESTONE_128, COBBLESTONE_256, CryptoError, createDecryptStream, createEncryptStream, createEncryptor, decryptMessage,
-  encryptMessage, openDecryptor, webCryptoAead,
+  COBBLESTONE_128, COBBLESTONE_256, CryptoError, PART_CIPHERTEXT_SIZE, PART_PLAINTEXT_SIZE, createDecryptStream, createEncryptStream,
+  createEncryptor, decryptMessage, decryptPart, encryptMessage, encryptPart, openDecryptor, webCryptoAead,
 } from '@valise/crypto';
 import { nodeAead } from './node-aead.js';
 
@@ -128,6 +128,30 @@ describe('nodeAead and webCryptoAead', () => {
     const { out, error } = await through(msg, createEncryptStream(key, ctx, { aead: nodeAead }));
     assert.equal(error, undefined);
     assert.deepEqual(await decryptMessage(key, ctx, out), msg);
+  });
+  it('seals and opens parts into caller buffers (sealInto/openInto) with the same bytes, wiping them on failure', async () => {
+    const key = new Uint8Array(randomBytes(32));
+    const ctx = new Uint8Array(randomBytes(20));
+    const salt = new Uint8Array(randomBytes(24));
+    const size = PART_PLAINTEXT_SIZE + 20_000;
+    const msg = new Uint8Array(randomBytes(size));
+    const web = await createEncryptor(key, ctx, { salt, aead: webCryptoAead });
+    const fast = await createEncryptor(key, ctx, { salt, aead: nodeAead });
+    const buffer = new Uint8Array(PART_CIPHERTEXT_SIZE + 56);
+    const plain = new Uint8Array(PART_PLAINTEXT_SIZE);
+    const dec = await openDecryptor(key, ctx, web.header, { aead: nodeAead });
+    for (const k of [0, 1]) {
+      const part = msg.subarray(k * PART_PLAINTEXT_SIZE, Math.min((k + 1) * PART_PLAINTEXT_SIZE, size));
+      const expected = await encryptPart(web, size, k, part);
+      const got = await encryptPart(fast, size, k, part, buffer);
+      assert.ok(Buffer.from(got).equals(expected), `part ${k}`);
+      assert.ok(Buffer.from(await decryptPart(dec, size, k, expected, plain)).equals(part), `part ${k} decrypted`);
+    }
+    const tampered = await encryptPart(web, size, 0, msg.subarray(0, PART_PLAINTEXT_SIZE));
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
+    plain.fill(0xaa);
+    await rejectsCode(decryptPart(dec, size, 0, tampered, plain), ['authentication_failed']);
+    assert.ok(plain.every((b) => b === 0), 'no unverified plaintext is left in the caller buffer');
   });
   it('rejects bad key, nonce and ciphertext lengths like webCryptoAead', async () => {
     await rejectsCode(nodeAead.importKey(new Uint8Array(24)), ['invalid_key']);

@@ -55,6 +55,10 @@ export function checkCiphertextChunk(ciphertext: Uint8Array, isFinal: boolean): 
 export interface RawChunkCipher {
   sealChunk(index: number, plaintext: Uint8Array, isFinal: boolean): Promise<Bytes>;
   openChunk(index: number, ciphertext: Uint8Array, isFinal: boolean): Promise<Bytes>;
+  /** sealChunk into `out` (plaintext.length + 16 bytes). */
+  sealChunkInto(index: number, plaintext: Uint8Array, isFinal: boolean, out: Uint8Array): Promise<void>;
+  /** openChunk into `out` (ciphertext.length - 16 bytes); `out` may hold unverified bytes if this rejects. */
+  openChunkInto(index: number, ciphertext: Uint8Array, isFinal: boolean, out: Uint8Array): Promise<void>;
 }
 
 /**
@@ -71,6 +75,18 @@ export function rawChunkCipher(aead: ChunkAead, key: AeadKey, baseNonce: Uint8Ar
     async openChunk(index, ciphertext, isFinal) {
       checkCiphertextChunk(ciphertext, isFinal);
       return aead.open(key, chunkNonce(base, index), ciphertext);
+    },
+    async sealChunkInto(index, plaintext, isFinal, out) {
+      checkPlaintextChunk(plaintext, isFinal);
+      if (out.length !== plaintext.length + TAG_SIZE) throw new CryptoError('invalid_length', 'the output must be the plaintext length plus the tag');
+      if (aead.sealInto) await aead.sealInto(key, chunkNonce(base, index), plaintext, out);
+      else out.set(await aead.seal(key, chunkNonce(base, index), plaintext));
+    },
+    async openChunkInto(index, ciphertext, isFinal, out) {
+      checkCiphertextChunk(ciphertext, isFinal);
+      if (out.length !== ciphertext.length - TAG_SIZE) throw new CryptoError('invalid_length', 'the output must be the ciphertext length minus the tag');
+      if (aead.openInto) await aead.openInto(key, chunkNonce(base, index), ciphertext, out);
+      else out.set(await aead.open(key, chunkNonce(base, index), ciphertext));
     },
   };
 }

@@ -60,6 +60,8 @@ export interface Encryptor {
    * one index reuses a GCM nonce and breaks confidentiality and integrity.
    */
   encryptChunk(index: number, plaintext: Uint8Array, isFinal: boolean): Promise<Bytes>;
+  /** Optional: encryptChunk writing its output (plaintext.length + 16 bytes) into `out`. */
+  encryptChunkInto?(index: number, plaintext: Uint8Array, isFinal: boolean, out: Uint8Array): Promise<void>;
 }
 
 /** Random-access decryption of one message whose commitment has already been verified. */
@@ -68,6 +70,8 @@ export interface Decryptor {
   readonly header: Bytes;
   /** Decrypts chunk `index`: exactly 16400 bytes unless final, 16..16399 if final. Returns plaintext only after its tag verified. */
   decryptChunk(index: number, ciphertext: Uint8Array, isFinal: boolean): Promise<Bytes>;
+  /** Optional: decryptChunk writing into `out` (ciphertext.length - 16 bytes), which holds unverified bytes if this rejects. */
+  decryptChunkInto?(index: number, ciphertext: Uint8Array, isFinal: boolean, out: Uint8Array): Promise<void>;
 }
 
 async function importChunkKey(aead: ChunkAead, keys: MessageKeys) {
@@ -92,6 +96,7 @@ export async function createEncryptor(inputKey: Uint8Array, context: Uint8Array,
       return header.slice();
     },
     encryptChunk: (index, plaintext, isFinal) => cipher.sealChunk(index, plaintext, isFinal),
+    encryptChunkInto: (index, plaintext, isFinal, out) => cipher.sealChunkInto(index, plaintext, isFinal, out),
   };
 }
 
@@ -118,6 +123,7 @@ export async function openDecryptor(inputKey: Uint8Array, context: Uint8Array, h
       return ownHeader.slice();
     },
     decryptChunk: (index, ciphertext, isFinal) => cipher.openChunk(index, ciphertext, isFinal),
+    decryptChunkInto: (index, ciphertext, isFinal, out) => cipher.openChunkInto(index, ciphertext, isFinal, out),
   };
 }
 

@@ -21,6 +21,16 @@ export interface ChunkAead {
   importKey(raw: Uint8Array): Promise<AeadKey>;
   seal(key: AeadKey, nonce: Uint8Array, plaintext: Uint8Array): Promise<Bytes>;
   open(key: AeadKey, nonce: Uint8Array, ciphertext: Uint8Array): Promise<Bytes>;
+  /**
+   * Optional: `seal` writing its output (plaintext.length + 16 bytes, the same bytes `seal` returns) into `out`,
+   * sparing a fresh array and a copy per chunk.
+   */
+  sealInto?(key: AeadKey, nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array): Promise<void>;
+  /**
+   * Optional: `open` writing the plaintext (ciphertext.length - 16 bytes) into `out`. `out` may hold unverified
+   * bytes when this rejects: the caller must keep it private and wipe it then.
+   */
+  openInto?(key: AeadKey, nonce: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): Promise<void>;
 }
 
 /** Shared argument checks, so every ChunkAead rejects the same malformed inputs the same way. */

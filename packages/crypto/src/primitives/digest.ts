@@ -5,3 +5,6 @@ import { type Bytes, ownedBytes } from '../encoding/encoding.js';
 export async function sha256(bytes: Uint8Array): Promise<Bytes> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', ownedBytes(bytes)));
 }
+
+/** A SHA-256 implementation: `sha256` (WebCrypto) by default; the CLI injects node:crypto's, faster on large parts. */
+export type Sha256 = (bytes: Uint8Array) => Promise<Uint8Array>;

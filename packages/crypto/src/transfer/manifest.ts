@@ -4,7 +4,7 @@ import { type EncryptOptions, decryptMessage, encryptMessage } from '../cobblest
 import { manifestContext } from './context.js';
 import { CryptoError } from '../errors.js';
 import { type Bytes, fromUtf8, toBase64Url, utf8 } from '../encoding/encoding.js';
-import { sha256 } from '../primitives/digest.js';
+import { type Sha256, sha256 } from '../primitives/digest.js';
 import { type TransferIdBytes, idFromText, idToText } from '../encoding/ids.js';
 import { type Manifest, validateManifest } from './manifest-validate.js';
 import { type TransferKey } from './transfer-keys.js';
@@ -53,6 +53,6 @@ export async function decryptManifest(tk: TransferKey, transferId: TransferIdByt
 }
 
 /** The manifest's entry for one ciphertext part: base64url(SHA-256(part bytes)). */
-export async function partHash(ciphertextOfPart: Uint8Array): Promise<string> {
-  return toBase64Url(await sha256(ciphertextOfPart));
+export async function partHash(ciphertextOfPart: Uint8Array, digest: Sha256 = sha256): Promise<string> {
+  return toBase64Url(await digest(ciphertextOfPart));
 }

@@ -91,6 +91,27 @@ describe('encryptPart / decryptPart', () => {
     assert.ok(Buffer.from(await decryptPart(dec, n, 1, parts[1]!)).equals(slice(1)));
     assert.ok(Buffer.from(await decryptPart(dec, n, 0, parts[0]!)).equals(slice(0)));
   });
+  it('encrypts and decrypts into a caller buffer, byte-identical, and wipes it when a part fails', async () => {
+    const enc = await createEncryptor(key, ctx, { salt });
+    const fresh = [await encryptPart(enc, n, 0, slice(0)), await encryptPart(enc, n, 1, slice(1))];
+    const buffer = new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE).fill(0xaa);
+    const into0 = await encryptPart(enc, n, 0, slice(0), buffer);
+    assert.equal(into0.buffer, buffer.buffer);
+    assert.ok(Buffer.from(into0).equals(fresh[0]!));
+    const into1 = await encryptPart(enc, n, 1, slice(1), buffer); // the same buffer again, for a shorter part
+    assert.equal(into1.length, fresh[1]!.length);
+    assert.ok(Buffer.from(into1).equals(fresh[1]!));
+    await rejectsWith(encryptPart(enc, n, 0, slice(0), new Uint8Array(PART_CIPHERTEXT_SIZE)), 'invalid_length');
+
+    const dec = await openDecryptor(key, ctx, enc.header);
+    const out = new Uint8Array(PART_PLAINTEXT_SIZE);
+    assert.ok(Buffer.from(await decryptPart(dec, n, 0, fresh[0]!, out)).equals(slice(0)));
+    const tampered = new Uint8Array(fresh[0]!);
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1; // the last chunk's tag: every other chunk decrypts into `out` first
+    out.fill(0xaa);
+    await rejectsWith(decryptPart(dec, n, 0, tampered, out), 'authentication_failed');
+    assert.ok(out.every((b) => b === 0), 'no unverified plaintext is left in the caller buffer');
+  });
   it('checks exact part lengths and the plaintext length', async () => {
     const enc = await createEncryptor(key, ctx, { salt });
     await rejectsWith(encryptPart(enc, n, 1, slice(1).subarray(1)), 'invalid_length');

@@ -3,7 +3,7 @@ import { type Decryptor, type Encryptor } from '../cobblestone/cobblestone.js';
 import { CryptoError } from '../errors.js';
 import { type Bytes, constantTimeEqual } from '../encoding/encoding.js';
 import { forEachBounded } from '../cobblestone/concurrency.js';
-import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_SIZE, chunkCount, ciphertextSize } from '../cobblestone/layout.js';
+import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, HEADER_SIZE, TAG_SIZE, chunkCount, ciphertextSize } from '../cobblestone/layout.js';
 
 export { ciphertextSize } from '../cobblestone/layout.js';
 
@@ -49,6 +49,13 @@ export function expectedPartSize(plaintextSize: number, k: number): number {
   return end - start;
 }
 
+/** A fresh array of `length` bytes, or the first `length` bytes of the caller's buffer. */
+function partBuffer(length: number, into: Uint8Array | undefined): Bytes {
+  if (into === undefined) return new Uint8Array(length);
+  if (into.length < length) throw new CryptoError('invalid_length', `the output buffer must hold at least ${length} bytes`);
+  return into.subarray(0, length) as Bytes;
+}
+
 /** Chunk indices [first, first + count) of part k, and whether its last chunk is the message's final one. */
 function partChunks(plaintextSize: number, k: number): { first: number; count: number; finalIndex: number } {
   const total = chunkCount(plaintextSize);
@@ -60,19 +67,26 @@ function partChunks(plaintextSize: number, k: number): { first: number; count: n
  * Encrypts part k of a file of `plaintextSize` bytes. Deterministic for a given encryptor (key and
  * salt), so a part can be re-sent after an interruption; the plaintext MUST be the same bytes as the
  * first time (crypto-notes §6: never resume if the source may have changed).
+ * With `into` (at least `expectedPartSize` bytes, not overlapping the plaintext), the ciphertext is written there
+ * and a view of it returned, so a caller can reuse one buffer per part in flight.
  */
-export async function encryptPart(encryptor: Encryptor, plaintextSize: number, k: number, plaintextOfPart: Uint8Array): Promise<Bytes> {
+export async function encryptPart(encryptor: Encryptor, plaintextSize: number, k: number, plaintextOfPart: Uint8Array, into?: Uint8Array): Promise<Bytes> {
   const range = partPlaintextRange(plaintextSize, k);
   if (plaintextOfPart.length !== range.end - range.start) {
     throw new CryptoError('invalid_length', `part ${k} must hold ${range.end - range.start} plaintext bytes`);
   }
   const { first, count, finalIndex } = partChunks(plaintextSize, k);
   const offset = k === 0 ? HEADER_SIZE : 0;
-  const out = new Uint8Array(expectedPartSize(plaintextSize, k));
+  const out = partBuffer(expectedPartSize(plaintextSize, k), into);
   if (k === 0) out.set(encryptor.header, 0);
   await forEachBounded(count, async (j) => {
     const chunk = plaintextOfPart.subarray(j * CHUNK_SIZE, Math.min((j + 1) * CHUNK_SIZE, plaintextOfPart.length));
-    out.set(await encryptor.encryptChunk(first + j, chunk, first + j === finalIndex), offset + j * ENCRYPTED_CHUNK_SIZE);
+    const at = offset + j * ENCRYPTED_CHUNK_SIZE;
+    if (encryptor.encryptChunkInto) {
+      await encryptor.encryptChunkInto(first + j, chunk, first + j === finalIndex, out.subarray(at, at + chunk.length + TAG_SIZE));
+    } else {
+      out.set(await encryptor.encryptChunk(first + j, chunk, first + j === finalIndex), at);
+    }
   });
   return out;
 }
@@ -81,9 +95,10 @@ export async function encryptPart(encryptor: Encryptor, plaintextSize: number, k
  * Decrypts part k. `plaintextSize` must come from the authenticated manifest: it fixes the exact part
  * length and which chunk is final, so truncation and extension are caught before any AEAD call. For
  * part 0, the embedded header must equal the one the decryptor was opened with. Plaintext is returned
- * only after every chunk of the part verified.
+ * only after every chunk of the part verified. With `into` (at least the part's plaintext length, not overlapping
+ * the ciphertext), the plaintext is written there and a view of it returned; on failure that view is wiped.
  */
-export async function decryptPart(decryptor: Decryptor, plaintextSize: number, k: number, ciphertextOfPart: Uint8Array): Promise<Bytes> {
+export async function decryptPart(decryptor: Decryptor, plaintextSize: number, k: number, ciphertextOfPart: Uint8Array, into?: Uint8Array): Promise<Bytes> {
   const expected = expectedPartSize(plaintextSize, k);
   if (ciphertextOfPart.length < expected) throw new CryptoError('truncated', `part ${k} is shorter than ${expected} bytes`);
   if (ciphertextOfPart.length > expected) throw new CryptoError('trailing_data', `part ${k} is longer than ${expected} bytes`);
@@ -96,11 +111,18 @@ export async function decryptPart(decryptor: Decryptor, plaintextSize: number, k
   }
   const { first, count, finalIndex } = partChunks(plaintextSize, k);
   const range = partPlaintextRange(plaintextSize, k);
-  const out = new Uint8Array(range.end - range.start);
+  const out = partBuffer(range.end - range.start, into);
   try {
     await forEachBounded(count, async (j) => {
       const chunk = body.subarray(j * ENCRYPTED_CHUNK_SIZE, Math.min((j + 1) * ENCRYPTED_CHUNK_SIZE, body.length));
-      out.set(await decryptor.decryptChunk(first + j, chunk, first + j === finalIndex), j * CHUNK_SIZE);
+      const at = j * CHUNK_SIZE;
+      if (decryptor.decryptChunkInto) {
+        // A chunk shorter than its tag is refused (truncated) before anything is written.
+        const into = chunk.length >= TAG_SIZE ? out.subarray(at, at + chunk.length - TAG_SIZE) : out.subarray(at, at);
+        await decryptor.decryptChunkInto(first + j, chunk, first + j === finalIndex, into);
+      } else {
+        out.set(await decryptor.decryptChunk(first + j, chunk, first + j === finalIndex), at);
+      }
     });
   } catch (error) {
     out.fill(0);
