@@ -30,14 +30,7 @@ export interface CliContext {
   api(serverUrl: string, token?: string): ValiseApi;
 }
 
-export function createContext(init: {
-  io: CliIo;
-  config: CliConfig;
-  json: boolean;
-  prompter: Prompter;
-  signal: AbortSignal;
-  onInterrupt(cleanup: () => void): void;
-}): CliContext {
+export function createContext(init: Pick<CliContext, 'io' | 'config' | 'json' | 'prompter' | 'signal' | 'onInterrupt'>): CliContext {
   const { io, json } = init;
   return {
     ...init,

@@ -5,19 +5,12 @@ import { accountRoutes } from './accounts/account.routes.js';
 import { AccountService } from './accounts/account.service.js';
 import { memberAuth } from './accounts/authenticate.js';
 import type { ServerContext } from './context.js';
-import type { DomainPlugin } from './http/app.js';
+import type { DomainParts, ServerJob } from './main.js';
 import { createTransferDomain, type TransferDomain } from './transfers/transfer-domain.js';
 
-export interface BackgroundJob {
-  readonly name: string;
-  start(): void;
-  /** Stops the timer and waits for a run in progress. */
-  stop(): Promise<void>;
-}
-
-export interface Domain {
-  readonly plugins: readonly DomainPlugin[];
-  readonly jobs: readonly BackgroundJob[];
+/** Every domain of the product; main.ts and the test server take its plugins and jobs (DomainParts). */
+export interface Domain extends DomainParts {
+  readonly jobs: readonly ServerJob[];
   readonly accounts: AccountService;
   readonly transfers: TransferDomain;
 }

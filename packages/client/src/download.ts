@@ -272,20 +272,8 @@ async function decryptFile(o: DecryptToSinksOptions & {
   }
 }
 
-export interface DownloadOptions {
-  createSink: CreateSink;
-  aead?: ChunkAead | undefined;
-  /** SHA-256 of the downloaded parts; WebCrypto by default. */
-  sha256?: Sha256 | undefined;
-  /**
-   * Decrypt into two reused plaintext buffers instead of a fresh 8 MiB array per part. Only with sinks that are done
-   * with the bytes once `write` resolves (a file); not with sinks that keep them.
-   */
-  reuseBuffers?: boolean | undefined;
-  onProgress?: ProgressListener | undefined;
-  signal?: AbortSignal | undefined;
-  prefetch?: 0 | 1 | 2;
-}
+/** How to download: everything decryptToSinks takes, but the transfer, its files and the fetching come from the grant. */
+export type DownloadOptions = Omit<DecryptToSinksOptions, 'transferId' | 'files' | 'fetchPart'>;
 
 export interface DownloadResult {
   transferId: string;
