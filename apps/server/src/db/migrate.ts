@@ -12,7 +12,13 @@ export class MigrationError extends Error {
 
 /** Applies every pending migration; returns the names applied now. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  const { error, results } = await migrator(handle).then((m) => m.migrateToLatest());
+  let outcome = await migrator(handle).then((m) => m.migrateToLatest());
+  // Kysely's migrator lists tables across every schema of the cluster; a schema dropped elsewhere at that very
+  // moment (another deployment, another test) makes PostgreSQL report it missing. Nothing of ours failed: retry.
+  for (let attempt = 1; attempt < 4 && isOtherSchemaVanished(outcome.error, await currentSchema(handle)); attempt++) {
+    outcome = await migrator(handle).then((m) => m.migrateToLatest());
+  }
+  const { error, results } = outcome;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? '(before any migration)';
     throw new MigrationError(`database migration ${failed} failed: ${(error as Error).message ?? error}`, { cause: error });
@@ -38,6 +44,19 @@ async function migrator(handle: DatabaseHandle): Promise<Migrator> {
     provider: { getMigrations: async () => migrations(handle.dialect) },
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
+}
+
+async function currentSchema(handle: DatabaseHandle): Promise<string | undefined> {
+  if (handle.dialect !== 'postgres') return undefined;
+  return (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema;
+}
+
+/** PostgreSQL 3F000 (invalid_schema_name) about a schema that is not the one we migrate. */
+export function isOtherSchemaVanished(error: unknown, ours: string | undefined): boolean {
+  const cause = (error as { code?: string; message?: string } | undefined);
+  if (ours === undefined || cause?.code !== '3F000') return false;
+  const name = /schema "([^"]+)" does not exist/.exec(cause.message ?? '')?.[1];
+  return name !== undefined && name !== ours;
 }
 
 function applied(results: MigrationResult[] | undefined): string[] {
