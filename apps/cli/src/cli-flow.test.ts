@@ -128,7 +128,7 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.match(later.stderr, /^valise: the sender revoked this transfer$/m);
   });
 
-  it('Ctrl-C during receive exits 130 and removes the temporary file', async (t) => {
+  it('Ctrl-C during receive exits 130, removes the temporary file, and the same command resumes without spending a download', async (t) => {
     const w = await cliWorkspace(t, { proxy: true });
     const proxy = w.real.proxy!;
     await writeFile(join(w.src, 'a.bin'), pattern(100_000, 3));
@@ -151,6 +151,21 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.match(run.stderr, /^valise: interrupted$/m);
     assert.deepEqual(await readdir(out), []);
     assert.equal(proxy.count('answered', 'GET', '/parts/'), 0, 'no part ever reached the receiver');
+
+    // The grant was kept (0600): running the same command again resumes, with no code and no download spent.
+    const kept = await readdir(join(w.configDir, 'grants'));
+    assert.equal(kept.length, 1);
+    if (process.platform !== 'win32') assert.equal((await stat(join(w.configDir, 'grants', kept[0]!))).mode & 0o777, 0o600);
+    const transferId = send.stdout.trim().split('/t/')[1]!.split('#')[0]!;
+    assert.deepEqual(await transferState(w, transferId), { state: 'ready', close_reason: null, downloads_used: 1, max_downloads: 1 });
+    proxy.stallWhen(undefined);
+    const again = await runCli(['receive', send.stdout.trim(), '--out', out, '--email', 'r@x.example'], { env: w.env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /Resuming the interrupted download/);
+    assert.doesNotMatch(again.stderr, /A code was sent/);
+    assert.deepEqual(await readFile(join(out, 'a.bin')), pattern(100_000, 3));
+    assert.equal((await transferState(w, transferId)).downloads_used, 1, 'the one download was spent once');
+    assert.deepEqual(await readdir(join(w.configDir, 'grants')), [], 'a finished download keeps nothing');
   });
 
   it('an interrupted send resumes: same transfer, missing parts only, 0600 resume state meanwhile', async (t) => {

@@ -4,7 +4,7 @@ import {
   API_PREFIX, PART_HASH_HEADER,
   type ChallengeResponse, type CodeGrantRequest, type CreateTransferRequest, type CreateTransferResponse,
   type EnrollCompleteRequest, type EnrollStartRequest, type EnrollStartResponse, type FinalizeRequest,
-  type FinalizeResponse, type GrantResponse, type LoginRequest, type LoginResponse, type Member,
+  type FinalizeResponse, type GrantResponse, type GrantedTransferResponse, type LoginRequest, type LoginResponse, type Member,
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
   type TransferDetail, type TransferList, type UploadStatus,
 } from '@valise/protocol';
@@ -163,6 +163,11 @@ export class ValiseApi {
   /** A signed-in member who is a recipient gets a grant without a code. Never retried. */
   memberGrant(transferId: string, body: MemberGrantRequest, o?: CallOptions): Promise<GrantResponse> {
     return this.json('POST', `/open/${seg(transferId)}/member-grant`, body, o);
+  }
+
+  /** What a kept grant releases again, after an interruption. Consumes nothing; retried. */
+  grantedTransfer(transferId: string, grantToken: string, o?: CallOptions): Promise<GrantedTransferResponse> {
+    return this.json('GET', `/download/${seg(transferId)}`, undefined, { ...o, bearer: grantToken });
   }
 
   /** GET one ciphertext part with the grant token. Never consumes anything; retried. */

@@ -7,7 +7,7 @@ import {
   fromBase64Url, idFromText, isCryptoError, linkProof, openDecryptor, partCount, partPlaintextRange,
   secretFromBase64Url, secretFromBytes, sha256, toBase64Url, unwrapLinkSlot,
 } from '@valise/crypto';
-import { type GrantResponse, LIMITS } from '@valise/protocol';
+import { type GrantResponse, type GrantedTransferResponse, LIMITS } from '@valise/protocol';
 import { ApiError, isApiError } from './api-error.js';
 import { ValiseApi, type ValiseApiOptions } from './api-client.js';
 import { IntegrityError } from './integrity-error.js';
@@ -56,6 +56,19 @@ export interface OpenOptions {
   apiOptions?: Omit<ValiseApiOptions, 'serverUrl' | 'token'>;
   aead?: ChunkAead | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Called as soon as a grant is issued, before anything else can fail: keep it (privately) to resume with
+   * `resumeTransfer` after an interruption, without spending another download.
+   */
+  onGrant?: ((grant: KeptGrant) => Promise<void>) | undefined;
+}
+
+/** What a client keeps to resume an interrupted download. */
+export interface KeptGrant {
+  serverUrl: string;
+  transferId: string;
+  grantToken: string;
+  grantExpiresAt: number;
 }
 
 export interface OpenedTransfer {
@@ -92,14 +105,31 @@ export async function openTransfer(link: string | TransferLink, identity: Recipi
     grant = await grantWithCode(api, transferId, openingToken, { ...identity, email, codeExpiresAt }, opts.signal);
   }
 
-  const manifest = await unlockManifest(grant, tid, ls, opts.aead);
-  checkManifestAgainstGrant(manifest, grant);
+  await opts.onGrant?.({ serverUrl: parsed.serverUrl, transferId, grantToken: grant.grantToken, grantExpiresAt: grant.grantExpiresAt });
+  return opened(parsed, api, grant.grantToken, grant, opts.aead);
+}
+
+/**
+ * Opens the transfer again with a grant kept from an interrupted run: nothing is consumed and no code is asked.
+ * Fails with `grant_invalid` once the grant has ended (completed, idle for 30 minutes, or past the expiry).
+ */
+export async function resumeTransfer(link: string | TransferLink, grantToken: string, opts: OpenOptions = {}): Promise<OpenedTransfer> {
+  const parsed = typeof link === 'string' ? parseTransferLink(link) : link;
+  const api = new ValiseApi({ ...opts.apiOptions, serverUrl: parsed.serverUrl });
+  const released = await api.grantedTransfer(parsed.transferId, grantToken, { signal: opts.signal });
+  return opened(parsed, api, grantToken, released, opts.aead);
+}
+
+async function opened(link: TransferLink, api: ValiseApi, grantToken: string, released: GrantedTransferResponse, aead: ChunkAead | undefined): Promise<OpenedTransfer> {
+  const tid = idFromText<'TransferId'>(link.transferId);
+  const manifest = await unlockManifest(released, tid, secretFromBytes<'LinkSecret'>(link.linkSecret), aead);
+  checkManifestAgainstGrant(manifest, released);
   return {
-    serverUrl: parsed.serverUrl,
-    transferId,
-    grantToken: grant.grantToken,
-    grantExpiresAt: grant.grantExpiresAt,
-    transferExpiresAt: grant.transferExpiresAt,
+    serverUrl: link.serverUrl,
+    transferId: link.transferId,
+    grantToken,
+    grantExpiresAt: released.grantExpiresAt,
+    transferExpiresAt: released.transferExpiresAt,
     manifest,
     api,
   };
@@ -130,7 +160,7 @@ async function grantWithCode(
   throw new ApiError({ status: 400, code: 'code_invalid', title: 'The code is wrong.', attemptsLeft });
 }
 
-async function unlockManifest(grant: GrantResponse, tid: TransferIdBytes, ls: LinkSecret, aead: ChunkAead | undefined): Promise<Manifest> {
+async function unlockManifest(grant: GrantedTransferResponse, tid: TransferIdBytes, ls: LinkSecret, aead: ChunkAead | undefined): Promise<Manifest> {
   try {
     const slotId = idFromText<'SlotId'>(grant.linkSlot.slotId);
     const ck = await unwrapLinkSlot(ls, tid, slotId, fromBase64Url(grant.linkSlot.wrapped));
@@ -149,7 +179,7 @@ async function unlockManifest(grant: GrantResponse, tid: TransferIdBytes, ls: Li
 }
 
 /** The server's view of the files (sizes, part counts) must agree with the sender's authenticated manifest. */
-function checkManifestAgainstGrant(manifest: Manifest, grant: GrantResponse): void {
+function checkManifestAgainstGrant(manifest: Manifest, grant: GrantedTransferResponse): void {
   const byId = new Map(grant.files.map((f) => [f.fileId, f]));
   const ok = grant.files.length === manifest.files.length && manifest.files.every((f) => {
     const g = byId.get(f.fileId);

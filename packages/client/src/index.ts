@@ -11,6 +11,6 @@ export { type ResumeFileState, type ResumeState, type ResumeStore, createMemoryR
 export { type FileSource, type UploadNotice, type UploadOptions, type UploadResult, fingerprintUpload, uploadTransfer } from './upload.js';
 export {
   type AskCodeContext, type CreateSink, type DecryptToSinksOptions, type DownloadOptions, type DownloadResult, type FileSink,
-  type OpenOptions, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
-  decryptToSinks, downloadTransfer, openTransfer, receiveTransfer,
+  type KeptGrant, type OpenOptions, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
+  decryptToSinks, downloadTransfer, openTransfer, receiveTransfer, resumeTransfer,
 } from './download.js';

@@ -40,15 +40,23 @@ export const MemberGrantRequest = Type.Object({
   proof: Bytes32,
 }, strict);
 
-export const GrantResponse = Type.Object({
-  grantToken: Token,
+/** What a live grant releases: SS, the link slot, the encrypted manifest and the stored files. */
+const releasedFields = {
   grantExpiresAt: Timestamp,
   transferExpiresAt: Timestamp,
   serverShare: Bytes32,
   linkSlot: LinkSlot,
   manifest: Base64Url(16 * 1024 * 1024),
   files: Type.Array(Type.Object({ fileId: Id, ciphertextSize: Type.Integer(), partCount: Type.Integer() }, strict)),
-}, strict);
+};
+
+export const GrantResponse = Type.Object({ grantToken: Token, ...releasedFields }, strict);
+
+/**
+ * GET /api/v1/download/:transferId with `Authorization: Bearer <grantToken>`: the same release again, for a client
+ * that was interrupted and resumes with the grant it kept. Consumes nothing (the grant already did).
+ */
+export const GrantedTransferResponse = Type.Object(releasedFields, strict);
 
 /**
  * GET/HEAD /api/v1/download/:transferId/files/:fileId/parts/:index with `Authorization: Bearer <grantToken>`.
@@ -62,3 +70,4 @@ export type RequestCodeResponse = Static<typeof RequestCodeResponse>;
 export type CodeGrantRequest = Static<typeof CodeGrantRequest>;
 export type MemberGrantRequest = Static<typeof MemberGrantRequest>;
 export type GrantResponse = Static<typeof GrantResponse>;
+export type GrantedTransferResponse = Static<typeof GrantedTransferResponse>;

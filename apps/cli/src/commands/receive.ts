@@ -1,12 +1,13 @@
 // `valise receive LINK [--out DIR] [--email E]`: pass the gate, then download, verify and decrypt into --out.
 import { mkdir } from 'node:fs/promises';
 import {
-  type AskCodeContext, type OpenedTransfer, type RecipientIdentity, downloadTransfer, isApiError, openTransfer,
-  parseTransferLink,
+  type AskCodeContext, type KeptGrant, type OpenedTransfer, type RecipientIdentity, type TransferLink,
+  downloadTransfer, isApiError, openTransfer, parseTransferLink, resumeTransfer,
 } from '@valise/client';
 import type { CliContext } from '../context.js';
 import { loadCredentials } from '../credentials.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { type KeptGrantStore, createKeptGrantStore } from '../kept-grants.js';
 import { createFolderSinks, resolveOutputDir } from '../node-file-sink.js';
 import { createProgressReporter, formatBytes } from '../progress.js';
 import { printable } from '../terminal-text.js';
@@ -33,10 +34,12 @@ async function askEmail(ctx: CliContext): Promise<string> {
   return email;
 }
 
-async function open(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedTransfer> {
+async function open(ctx: CliContext, cmd: ReceiveCommand, kept: KeptGrantStore): Promise<OpenedTransfer> {
   const link = parseTransferLink(cmd.link);
   const aead = await loadNodeAead();
-  const base = { aead, signal: ctx.signal };
+  const resumed = await resumeWithKeptGrant(ctx, link, kept, aead);
+  if (resumed) return resumed;
+  const base = { aead, signal: ctx.signal, onGrant: (grant: KeptGrant) => kept.save(grant) };
   if (cmd.email === undefined) {
     // A signed-in member who is a recipient needs no code, on the server the credentials are for.
     const credentials = await loadCredentials(ctx.config.configDir);
@@ -53,11 +56,30 @@ async function open(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedTransfe
   return openTransfer(link, identity, base);
 }
 
+/** An earlier run that was interrupted left its grant: continue with it, no code and no download spent. */
+async function resumeWithKeptGrant(
+  ctx: CliContext, link: TransferLink, kept: KeptGrantStore, aead: Awaited<ReturnType<typeof loadNodeAead>>,
+): Promise<OpenedTransfer | undefined> {
+  const grant = await kept.load(link.serverUrl, link.transferId);
+  if (!grant) return undefined;
+  try {
+    const opened = await resumeTransfer(link, grant.grantToken, { aead, signal: ctx.signal });
+    ctx.note('Resuming the interrupted download (no download is spent and no code is needed).');
+    return opened;
+  } catch (e) {
+    if (!isApiError(e)) throw e;
+    await kept.delete(link.serverUrl, link.transferId);
+    if (e.code !== 'grant_invalid') throw e; // expired, revoked…: that answer is the user's answer
+    return undefined; // the grant ended (finished or idle too long): open the transfer again
+  }
+}
+
 export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<void> {
   parseTransferLink(cmd.link); // a malformed link is a usage error before anything else happens
   await mkdir(cmd.out, { recursive: true });
   const outDir = await resolveOutputDir(cmd.out);
-  const opened = await open(ctx, cmd);
+  const kept = createKeptGrantStore(ctx.config.configDir);
+  const opened = await open(ctx, cmd, kept);
   const files = opened.manifest.files;
   const total = files.reduce((n, f) => n + f.size, 0);
   if (!ctx.json) ctx.note(`Receiving ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) into ${outDir}…`);
@@ -80,6 +102,7 @@ export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<
     progress.stop();
     sinks.cleanupSync();
   }
+  await kept.delete(opened.serverUrl, opened.transferId); // every file is saved: nothing left to resume
   const saved = [...sinks.saved].sort((a, b) => a.index - b.index);
   const message = result.message === null ? null : printable(result.message, true);
   ctx.result(

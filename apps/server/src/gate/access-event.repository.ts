@@ -15,6 +15,8 @@ export type AccessEventKind =
   | 'link_proof_failed'
   /** A grant was issued: one download consumed. */
   | 'opened'
+  /** A client interrupted mid-download came back with its grant (nothing consumed). */
+  | 'resumed'
   | 'download_complete';
 
 export interface NewAccessEvent {

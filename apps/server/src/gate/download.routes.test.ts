@@ -101,6 +101,34 @@ describe('downloads', async () => {
           assert.ok(detail.body.events.some((e: { kind: string; recipient: string }) => e.kind === 'download_complete' && e.recipient === 'rita@lab.example'));
         });
 
+        it('releases the opened transfer again to its live grant, consuming nothing (resume)', async () => {
+          const sent = await h.send(alice, { recipients: ['rita@lab.example'], maxDownloads: 1 });
+          const first = await h.grant(sent, 'rita@lab.example');
+          assert.equal(first.status, 200);
+          const { grantToken, ...released } = first.body;
+          h.clock.advance(25 * 60_000);
+          const again = await h.request('GET', `/download/${sent.transferId}`, { token: grantToken });
+          assert.equal(again.status, 200, JSON.stringify(again.body));
+          assert.equal(again.headers.get('cache-control'), 'no-store');
+          assert.deepEqual({ ...again.body, grantExpiresAt: 0 }, { ...released, grantExpiresAt: 0 }, 'the same SS, slot, manifest and files');
+          assert.equal(again.body.grantExpiresAt, h.clock.now() + 30 * 60_000, 'resuming slides the grant');
+          assert.equal(await h.downloadsUsed(sent.transferId), 1, 'resuming spent nothing, even on an exhausted transfer');
+          const detail = await h.request('GET', `/transfers/${sent.transferId}`, { token: alice.token });
+          assert.ok(detail.body.events.some((e: { kind: string; recipient: string }) => e.kind === 'resumed' && e.recipient === 'rita@lab.example'));
+
+          assert.equal((await h.request('GET', `/download/${sent.transferId}`)).body.code, 'grant_invalid');
+          const other = await opened();
+          assert.equal((await h.request('GET', `/download/${sent.transferId}`, { token: other.grant })).status, 401, 'a grant opens only its own transfer');
+          assert.equal((await h.request('POST', `/download/${sent.transferId}/complete`, { token: grantToken, body: {} })).status, 204);
+          assert.equal((await h.request('GET', `/download/${sent.transferId}`, { token: grantToken })).body.code, 'grant_invalid', 'a completed grant is over');
+
+          const { sent: revoked, grant } = await opened();
+          assert.equal((await h.request('POST', `/transfers/${revoked.transferId}/revoke`, { token: alice.token, body: {} })).status, 200);
+          const gone = await h.request('GET', `/download/${revoked.transferId}`, { token: grant });
+          assert.equal(gone.status, 410);
+          assert.equal(gone.body.code, 'transfer_revoked');
+        });
+
         it('lets the last grant finish an exhausted transfer', async () => {
           const { sent, grant } = await opened({ maxDownloads: 1 });
           const refused = await h.request('POST', `/open/${sent.transferId}/challenge`, { body: {} });

@@ -1,5 +1,5 @@
 // HTTP routes for downloading with a grant: GET/HEAD of a part (Range supported) and the closing POST.
-import { DOWNLOAD_PATH, PART_HASH_HEADER, PartParams, TransferIdParams } from '@valise/protocol';
+import { DOWNLOAD_PATH, GrantedTransferResponse, PART_HASH_HEADER, PartParams, TransferIdParams } from '@valise/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { DomainPlugin } from '../http/app.js';
 import { AppError } from '../http/errors.js';
@@ -44,6 +44,16 @@ export function downloadRoutes(downloads: DownloadService): DomainPlugin {
           return result.body === null ? reply.send() : reply.send(result.body);
         },
       });
+
+      // Resuming with a kept grant: the same release as at the grant, nothing consumed.
+      app.get<{ Params: { transferId: string } }>(
+        '/:transferId',
+        { schema: { params: TransferIdParams, response: { 200: GrantedTransferResponse } } },
+        async (request, reply) => {
+          reply.header('cache-control', 'no-store');
+          return downloads.resume(request.params.transferId, bearer(request), request.ip);
+        },
+      );
 
       app.post<{ Params: { transferId: string } }>(
         '/:transferId/complete',

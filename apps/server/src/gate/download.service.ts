@@ -1,7 +1,7 @@
 // Downloads with a grant: checks the transfer and the grant on every request, streams parts, ends grants.
 // Nothing here consumes a download (that happened when the grant was issued): GET and HEAD are safe to repeat.
 import type { Readable } from 'node:stream';
-import { LIMITS } from '@valise/protocol';
+import { type GrantedTransferResponse, LIMITS } from '@valise/protocol';
 import { hashToken } from '../accounts/tokens.js';
 import { BlobNotFoundError, type BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../clock.js';
@@ -13,6 +13,7 @@ import { PartRepository } from '../transfers/part.repository.js';
 import { TransferRepository, type TransferRow } from '../transfers/transfer.repository.js';
 import { AccessEventRepository } from './access-event.repository.js';
 import { parseRange } from './byte-range.js';
+import { releaseTransfer } from './release.js';
 import { GrantRepository, type GrantRow } from './grant.repository.js';
 
 export interface DownloadDeps {
@@ -76,6 +77,20 @@ export class DownloadService {
     }
     const body = request.head ? null : await this.#open(transfer.id, part.blob_key, byteRange, now);
     return { kind: 'part', range: byteRange, size: part.size, sha256: Buffer.from(part.sha256).toString('base64url'), body };
+  }
+
+  /**
+   * Releases the opened transfer again to a live grant: an interrupted client resumes without spending another
+   * download. Slides the grant like a part read, and tells the sender's access log.
+   */
+  async resume(transferId: string, grantToken: string | undefined, ip: string | null): Promise<GrantedTransferResponse> {
+    const now = this.#deps.clock.now();
+    const { transfer, grant } = await this.#authorize(transferId, grantToken, now);
+    const expiresAt = Math.min(now + LIMITS.grantIdleMs, transfer.expires_at ?? now);
+    await this.#grants.slide(grant.id, expiresAt, now);
+    const released = releaseTransfer(this.#deps.keystore, transfer, await this.#transfers.files(transferId), Math.max(expiresAt, grant.expires_at));
+    await this.#events.record({ transferId, kind: 'resumed', at: now, recipientId: grant.recipient_id, userId: grant.user_id, ip });
+    return released;
   }
 
   /** Ends the grant: the recipient has everything. */

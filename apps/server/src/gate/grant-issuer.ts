@@ -7,10 +7,10 @@ import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import { unavailability } from '../transfers/availability.js';
-import { openServerShare } from '../transfers/server-share.js';
 import { TransferRepository, type Executor, type TransferRow } from '../transfers/transfer.repository.js';
 import { AccessEventRepository } from './access-event.repository.js';
 import { GrantRepository } from './grant.repository.js';
+import { releaseTransfer } from './release.js';
 
 export interface GrantIssuerDeps {
   readonly handle: DatabaseHandle;
@@ -70,19 +70,7 @@ export class GrantIssuer {
       );
       // Built inside the transaction: if SS cannot be opened, the download is not consumed.
       const files = await this.#transfers.files(transferId, trx);
-      if (transfer.ss_enc === null || transfer.link_slot === null || transfer.link_slot_id === null || transfer.manifest === null) {
-        throw new Error(`transfer ${transferId} is ready but lacks its secrets`);
-      }
-      const share = openServerShare(keystore, transferId, { sealed: transfer.ss_enc, epoch: transfer.ss_epoch });
-      return {
-        grantToken: token,
-        grantExpiresAt: expiresAt,
-        transferExpiresAt: transfer.expires_at ?? expiresAt,
-        serverShare: Buffer.from(share).toString('base64url'),
-        linkSlot: { slotId: transfer.link_slot_id, wrapped: Buffer.from(transfer.link_slot).toString('base64url') },
-        manifest: Buffer.from(transfer.manifest).toString('base64url'),
-        files: files.map((f) => ({ fileId: f.id, ciphertextSize: f.ciphertext_size, partCount: f.part_count })),
-      } satisfies GrantResponse;
+      return { grantToken: token, ...releaseTransfer(keystore, transfer, files, expiresAt) } satisfies GrantResponse;
     });
     return issued;
   }
