@@ -16,8 +16,13 @@ export async function putParts({ count, body, bodyFor = () => body, concurrency 
       const { url, headers } = target(k);
       const part = bodyFor(k);
       bytes += part.length;
+      // A one-chunk stream body, as the CLI sends (apps/cli/src/node-fetch.ts): fetch copies a byte body whole
+      // first, which would make this client, not the server, the bottleneck of both measurements.
       const res = await fetch(url, {
-        method: 'PUT', body: part, headers: { 'content-type': 'application/octet-stream', 'x-valise-part-sha256': shaOf(part), ...headers },
+        method: 'PUT',
+        body: new ReadableStream({ start(c) { c.enqueue(part); c.close(); } }),
+        duplex: 'half',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.length), 'x-valise-part-sha256': shaOf(part), ...headers },
       });
       if (!res.ok) throw new Error(`PUT part ${k}: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();

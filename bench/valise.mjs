@@ -18,7 +18,11 @@ const PASSWORD = 'benchmark passphrase';
 const profiling = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
 const debug = (...a) => { if (process.env.BENCH_DEBUG) console.error('[bench]', ...a); };
 
-export async function measureValise({ sizeMiB }) {
+/**
+ * Starts a real Valise server process with one enrolled member, for measuring in rounds: `rawParts()` (the server
+ * alone), `cliSend()` and `cliReceive(link)` (the CLI end to end). `close()` stops it and reports its peak RSS.
+ */
+export async function startValiseBench({ sizeMiB }) {
   const work = mkdtempSync(join(tmpdir(), 'valise-bench-'));
   const dataDir = join(work, 'data');
   const port = await freePort();
@@ -32,6 +36,13 @@ export async function measureValise({ sizeMiB }) {
   process.once('SIGINT', () => process.exit(130));
   process.once('SIGTERM', () => process.exit(143));
   const serverRss = watchPeakRss(server.pid);
+  const close = async () => {
+    process.off('exit', killServer);
+    server.kill('SIGTERM');
+    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
+    rmSync(work, { recursive: true, force: true });
+    return serverRss.stop();
+  };
   try {
     await waitUntilReady(url);
     debug('server ready');
@@ -39,33 +50,35 @@ export async function measureValise({ sizeMiB }) {
     debug('member enrolled');
     const api = new ValiseApi({ serverUrl: url, token });
     const sizeBytes = sizeMiB * MiB;
-    const { partUpload, partDownload } = await rawParts(api, url, dataDir, sizeBytes);
-
-    debug('raw parts measured');
     const configDir = join(work, 'cli');
     await saveCredentials(configDir, { v: 1, serverUrl: url, email, memberId: 'bench', isAdmin: true, token, expiresAt: null });
     const file = join(work, 'payload.bin');
     writePayload(file, sizeBytes);
     const cliEnv = { ...process.env, VALISE_CONFIG_DIR: configDir };
-    const send = await timed(['--json', 'send', file, '--to', 'recipient@bench.example'], cliEnv);
-    debug('sent', send.seconds);
-    const { link } = JSON.parse(send.stdout);
-    const out = join(work, 'out');
-    const receive = await timed(['--json', 'receive', link, '--out', out, '--email', 'recipient@bench.example'], cliEnv, async (child) => {
-      child.stdin.end(`${await nextCode(dataDir)}\n`);
-    });
-    if (statSync(join(out, 'payload.bin')).size !== sizeBytes) throw new Error('received file has the wrong size');
+    let received = 0;
     return {
-      partUpload, partDownload,
-      cliSend: sizeMiB / send.seconds, cliReceive: sizeMiB / receive.seconds,
-      cliSendRss: send.peakRss, cliReceiveRss: receive.peakRss,
-      serverRss: serverRss.stop(),
+      rawParts: () => rawParts(api, url, dataDir, sizeBytes),
+      /** `valise send` of the 1 GiB file: MiB/s from process start to exit, the link, and the CLI's peak RSS. */
+      async cliSend() {
+        const send = await timed(['--json', 'send', file, '--to', 'recipient@bench.example'], cliEnv);
+        debug('sent', send.seconds);
+        return { mibs: sizeMiB / send.seconds, rss: send.peakRss, link: JSON.parse(send.stdout).link };
+      },
+      /** `valise receive` of that link with the code from the outbox; checks the size and deletes the copy. */
+      async cliReceive(link) {
+        const out = join(work, `out-${received++}`);
+        const receive = await timed(['--json', 'receive', link, '--out', out, '--email', 'recipient@bench.example'], cliEnv, async (child) => {
+          child.stdin.end(`${await nextCode(dataDir)}\n`);
+        });
+        if (statSync(join(out, 'payload.bin')).size !== sizeBytes) throw new Error('received file has the wrong size');
+        rmSync(out, { recursive: true, force: true });
+        return { mibs: sizeMiB / receive.seconds, rss: receive.peakRss };
+      },
+      close,
     };
-  } finally {
-    process.off('exit', killServer);
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    rmSync(work, { recursive: true, force: true });
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 

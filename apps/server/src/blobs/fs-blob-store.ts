@@ -39,6 +39,7 @@ export class FsBlobStore implements BlobStore {
         const batch = new WriteBatch(handle);
         for await (const chunk of source) await batch.add(chunk);
         await batch.flush();
+        await batch.settle();
       });
       // Data on disk before the name: after a crash the key holds all of it or does not exist.
       await handle.sync();
@@ -133,10 +134,16 @@ const READ_CHUNK_BYTES = 128 * 1024;
 /** Chunks gathered up to WRITE_BATCH_BYTES (at most 256 of them: IOV_MAX is 1024), then written with one writev. */
 const WRITE_BATCH_BYTES = 256 * 1024;
 
+/** Written bytes after which a background sync starts (see WriteBatch). */
+const BACKGROUND_SYNC_BYTES = 2 * 1024 * 1024;
+
 class WriteBatch {
   readonly #handle: FileHandle;
   #chunks: Buffer[] = [];
   #bytes = 0;
+  #sinceSync = 0;
+  #syncing: Promise<void> | undefined;
+  #syncFailure: unknown;
 
   constructor(handle: FileHandle) {
     this.#handle = handle;
@@ -157,6 +164,28 @@ class WriteBatch {
     // One writev, no copy; a short write (rare on files) finishes with plain writes.
     const { bytesWritten } = await this.#handle.writev(chunks);
     if (bytesWritten < total) await writeFully(this.#handle, Buffer.concat(chunks).subarray(bytesWritten));
+    this.#syncInBackground(total);
+  }
+
+  /** Waits for the background sync in progress; throws if one failed. */
+  async settle(): Promise<void> {
+    await this.#syncing;
+    if (this.#syncFailure !== undefined) throw this.#syncFailure;
+  }
+
+  /**
+   * Starts writing what is written so far to the disk while the rest of the part arrives, one sync at a time:
+   * the final fsync then flushes only the tail, instead of the whole part after the last byte (a third of a
+   * part's time on a busy disk, measured).
+   */
+  #syncInBackground(bytes: number): void {
+    this.#sinceSync += bytes;
+    if (this.#sinceSync < BACKGROUND_SYNC_BYTES || this.#syncing) return;
+    this.#sinceSync = 0;
+    this.#syncing = this.#handle.datasync().then(
+      () => { this.#syncing = undefined; },
+      (error: unknown) => { this.#syncFailure ??= error; this.#syncing = undefined; },
+    );
   }
 }
 

@@ -199,6 +199,27 @@ forEachDialect('database', (handle, dialect) => {
     await h.ping();
   });
 
+  it('commits a deferred-durability transaction, then restores full durability (also after a failure)', async () => {
+    const h = handle();
+    // SQLite: synchronous (2 = FULL) on the one connection; PostgreSQL: synchronous_commit of the transaction.
+    const level = async (db: Kysely<Database>) => {
+      const query = dialect === 'sqlite' ? sql`pragma synchronous` : sql`show synchronous_commit`;
+      return String(Object.values((await query.execute(db)).rows[0] as object)[0]);
+    };
+    const full = dialect === 'sqlite' ? '2' : 'on';
+    const lazy = dialect === 'sqlite' ? '1' : 'off';
+    const key = `deferred-${id()}`;
+    const seen = await withWriteTransaction(h, async (trx) => {
+      await trx.insertInto('login_throttle').values({ key, failures: 1, locked_until: 0, updated_at: 0 }).execute();
+      return level(trx);
+    }, { durability: 'deferred' });
+    assert.equal(seen, lazy);
+    assert.equal((await h.db.selectFrom('login_throttle').select('failures').where('key', '=', key).executeTakeFirstOrThrow()).failures, 1);
+    assert.equal(await withWriteTransaction(h, (trx) => level(trx)), full, 'the default is a full commit');
+    await assert.rejects(withWriteTransaction(h, async () => { throw new Error('no'); }, { durability: 'deferred' }), /no/);
+    assert.equal(await withWriteTransaction(h, (trx) => level(trx)), full, 'a failed deferred transaction leaves no trace');
+  });
+
   if (dialect === 'postgres') {
     it('lives in its own schema (search_path from the connection options)', async () => {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle().db);

@@ -10,6 +10,15 @@ export interface WriteTransactionOptions {
    * (appending to the audit chain, say) run one at a time across every server instance.
    */
   readonly lock?: string;
+  /**
+   * 'full' (the default): the commit is on disk before it returns. 'deferred': the commit is atomic and ordered
+   * but may be lost in a power cut (never half-applied) until the next full commit, which flushes it too (both
+   * logs are append-only). Only for writes that a client repeats on its own when they are lost: a part receipt,
+   * whose absence makes the client send the part again and blocks finalize until it does. SQLite's
+   * synchronous=FULL commit is a blocking fsync on the event loop, slowed further by the 8 MiB part files being
+   * flushed beside it: deferring it is what lets uploads keep both cores busy.
+   */
+  readonly durability?: 'full' | 'deferred';
 }
 
 /**
@@ -24,29 +33,41 @@ export async function withWriteTransaction<T>(
 ): Promise<T> {
   if (handle.dialect === 'postgres') {
     return handle.db.transaction().execute(async (trx) => {
+      if (options.durability === 'deferred') await sql`set local synchronous_commit = off`.execute(trx);
       if (options.lock !== undefined) await sql`select pg_advisory_xact_lock(${advisoryLockKey(options.lock)}::bigint)`.execute(trx);
       return fn(trx);
     });
   }
   // connection() pins Kysely's single SQLite connection for the whole callback, so no other query interleaves.
   return handle.db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    let result: T;
+    // The safety level cannot change inside a transaction: set it around this one, on the pinned connection.
+    if (options.durability !== 'deferred') return sqliteTransaction(conn, fn);
+    await sql`pragma synchronous = NORMAL`.execute(conn);
     try {
-      result = await fn(conn);
-    } catch (error) {
-      await sql`rollback`.execute(conn);
-      throw error;
+      return await sqliteTransaction(conn, fn);
+    } finally {
+      await sql`pragma synchronous = FULL`.execute(conn);
     }
-    try {
-      await sql`commit`.execute(conn);
-    } catch (error) {
-      // A failed COMMIT leaves the transaction open in SQLite; end it so the connection is usable again.
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-    return result;
   });
+}
+
+async function sqliteTransaction<T>(conn: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  await sql`begin immediate`.execute(conn);
+  let result: T;
+  try {
+    result = await fn(conn);
+  } catch (error) {
+    await sql`rollback`.execute(conn);
+    throw error;
+  }
+  try {
+    await sql`commit`.execute(conn);
+  } catch (error) {
+    // A failed COMMIT leaves the transaction open in SQLite; end it so the connection is usable again.
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw error;
+  }
+  return result;
 }
 
 /** A stable signed 64-bit key for PostgreSQL advisory locks, derived from a readable name. */

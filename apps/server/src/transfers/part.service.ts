@@ -97,6 +97,10 @@ export class PartService {
       throw new AppError('part_hash_mismatch', { detail: `The SHA-256 of part ${target.index} is not the one announced.` });
     }
 
+    // A first receipt may be committed lazily (see WriteTransactionOptions.durability): if a power cut loses it,
+    // the client sees the part missing and sends it again. Replacing a part deletes the old blob, which is only
+    // safe once the new row is surely on disk, so a replacement commits in full.
+    const durability = (await this.#parts.find(target.fileId, target.index)) ? 'full' : 'deferred';
     let replaced: string | null;
     try {
       replaced = await withWriteTransaction(handle, async (trx) => {
@@ -106,10 +110,16 @@ export class PartService {
           fileId: target.fileId, index: target.index, transferId: target.transferId,
           blobKey: key, size, sha256: digest, uploadedAt: clock.now(),
         });
-      });
+      }, { durability });
     } catch (error) {
       await blobs.delete(key).catch(() => undefined);
       throw error;
+    }
+    if (replaced !== null && durability === 'deferred') {
+      // Two uploads of one part raced past the check above: keep the old blob rather than risk a row pointing at
+      // nothing after a power cut. It is unreferenced now, and the purge of the transfer does not know it.
+      logger.warn({ transferId: target.transferId }, 'a concurrently replaced part left its old blob in storage');
+      replaced = null;
     }
     // Only after the commit: until then the old row (and its blob) was the part.
     if (replaced !== null) {
