@@ -30,6 +30,11 @@ export class PartRepository {
     return db.selectFrom('parts').selectAll().where('file_id', '=', fileId).where('idx', '=', index).executeTakeFirst();
   }
 
+  /** Writes a part's row again, unchanged: committed in full, it makes earlier deferred commits durable too. */
+  async rewrite(trx: Executor, fileId: string, index: number): Promise<void> {
+    await trx.updateTable('parts').set((eb) => ({ uploaded_at: eb.ref('uploaded_at') })).where('file_id', '=', fileId).where('idx', '=', index).execute();
+  }
+
   async listByTransfer(transferId: string, db: Executor = this.#db): Promise<PartRow[]> {
     return db.selectFrom('parts').selectAll().where('transfer_id', '=', transferId).orderBy('file_id').orderBy('idx').execute();
   }

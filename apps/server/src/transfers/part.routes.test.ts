@@ -101,6 +101,16 @@ describe('part uploads', async () => {
           assert.equal(keys.length, 1);
           const stored = (await h.storedKeys()).filter((k) => [first, second, ...keys].includes(k));
           assert.deepEqual(stored, keys, 'exactly the recorded blob remains');
+
+          // First uploads racing (no row yet, so receipts commit with deferred durability): still one blob left.
+          const part0 = partBytes(ciphertext, TWO_PARTS, 0);
+          const before = new Set(await h.storedKeys());
+          const firsts = await Promise.all([1, 2, 3].map(() => h.putPart(alice, created.transferId, file.fileId, 0, part0)));
+          assert.deepEqual(firsts.map((r) => r.status), [200, 200, 200]);
+          const recorded = await h.blobKeys(created.transferId);
+          assert.equal(recorded.length, 2);
+          const added = (await h.storedKeys()).filter((k) => !before.has(k));
+          assert.deepEqual(added, recorded.filter((k) => !keys.includes(k)), 'no orphan from the raced first uploads');
         });
 
         it('needs application/octet-stream and the hash header', async () => {

@@ -116,10 +116,9 @@ export class PartService {
       throw error;
     }
     if (replaced !== null && durability === 'deferred') {
-      // Two uploads of one part raced past the check above: keep the old blob rather than risk a row pointing at
-      // nothing after a power cut. It is unreferenced now, and the purge of the transfer does not know it.
-      logger.warn({ transferId: target.transferId }, 'a concurrently replaced part left its old blob in storage');
-      replaced = null;
+      // Two first uploads of one part raced past the check above. A full commit of the same row flushes the
+      // deferred one with it (both logs are append-only), so the new row is on disk before the old blob goes.
+      await withWriteTransaction(handle, (trx) => this.#parts.rewrite(trx, target.fileId, target.index));
     }
     // Only after the commit: until then the old row (and its blob) was the part.
     if (replaced !== null) {
