@@ -5,9 +5,10 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
+// apps/web/dist is the browser build; the web app's tests (real Chromium) compile to apps/web/e2e/dist.
 const workspaces = ['packages', 'apps'].flatMap((top) =>
   readdirSync(join(root, top)).map((name) => join(root, top, name, 'dist')),
-);
+).concat(join(root, 'apps', 'web', 'e2e', 'dist'));
 
 function* testFiles(dir) {
   let entries;

@@ -1,4 +1,5 @@
 // The server's configuration: the only module that reads process.env; validated once, listing every problem at once.
+import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
@@ -42,6 +43,7 @@ export const CONFIG_VARIABLES = [
   { name: 'VALISE_USER_QUOTA', default: '200GiB', meaning: 'Storage a user may hold in live transfers, unless set per user.' },
   { name: 'VALISE_MAX_FILES', default: '1000', meaning: 'Largest number of files in one transfer.' },
   { name: 'VALISE_MAX_RECIPIENTS', default: '50', meaning: 'Largest number of recipients of one transfer.' },
+  { name: 'VALISE_WEB_DIR', default: null, unset: 'apps/web/dist of this checkout', meaning: 'Folder of the built web app (npm start builds it). Served at / ; without a build, the API still works.' },
   { name: 'VALISE_TRUST_PROXY', default: 'false', meaning: 'true when behind a reverse proxy: client addresses are then read from X-Forwarded-For.' },
   { name: 'VALISE_LOG_LEVEL', default: 'info', meaning: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ] as const satisfies readonly VariableDefinition[];
@@ -94,6 +96,8 @@ export interface Config {
   readonly purgeIntervalMs: number;
   readonly limits: PolicyLimits;
   readonly trustProxy: boolean;
+  /** The built web app (index.html and assets/). */
+  readonly webDir: string;
   readonly logLevel: LogLevel;
 }
 
@@ -109,6 +113,9 @@ export class ConfigError extends Error {
 
 const DEFINITIONS = new Map<string, VariableDefinition>(CONFIG_VARIABLES.map((v) => [v.name, v]));
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** apps/web/dist beside this package (config.js is in apps/server/dist). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 const MAX_EXPIRY_CEILING_MS = 3650 * 86_400_000;
 
 export interface LoadConfigOptions {
@@ -279,6 +286,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       maxRecipients: maxRecipients!,
     },
     trustProxy: trustProxy!,
+    webDir: resolve(options.cwd ?? process.cwd(), raw('VALISE_WEB_DIR') ?? DEFAULT_WEB_DIR),
     logLevel: logLevel as LogLevel,
   });
 }

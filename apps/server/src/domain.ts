@@ -7,6 +7,7 @@ import { memberAuth } from './accounts/authenticate.js';
 import type { ServerContext } from './context.js';
 import type { DomainParts, ServerJob } from './main.js';
 import { createTransferDomain, type TransferDomain } from './transfers/transfer-domain.js';
+import { webRoutes } from './web/web.routes.js';
 
 /** Every domain of the product; main.ts and the test server take its plugins and jobs (DomainParts). */
 export interface Domain extends DomainParts {
@@ -25,7 +26,7 @@ export function createDomain(ctx: ServerContext): Domain {
   return {
     accounts,
     transfers,
-    plugins: [accountRoutes(accounts, auth), ...transfers.plugins],
+    plugins: [accountRoutes(accounts, auth), ...transfers.plugins, webRoutes()],
     jobs: [...transfers.jobs],
   };
 }

@@ -6,7 +6,7 @@ import {
   type EnrollCompleteRequest, type EnrollStartRequest, type EnrollStartResponse, type FinalizeRequest,
   type FinalizeResponse, type GrantResponse, type GrantedTransferResponse, type LoginRequest, type LoginResponse, type Member,
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
-  type TransferDetail, type TransferList, type UploadStatus,
+  type TransferDetail, type TransferList, type TransferPolicy, type UploadStatus,
 } from '@valise/protocol';
 import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
@@ -130,6 +130,11 @@ export class ValiseApi {
 
   finalize(transferId: string, body: FinalizeRequest, o?: CallOptions): Promise<FinalizeResponse> {
     return this.json('POST', `/transfers/${seg(transferId)}/finalize`, body, o);
+  }
+
+  /** The bounds of the server's policy (expiry, downloads, files, recipients, size). */
+  transferPolicy(o?: CallOptions): Promise<TransferPolicy> {
+    return this.json('GET', '/transfers/policy', undefined, o);
   }
 
   listTransfers(o?: CallOptions): Promise<TransferList> {

@@ -89,6 +89,17 @@ export const TransferDetail = Type.Object({
   events: Type.Array(AccessEvent),
 }, strict);
 
+/** GET /api/v1/transfers/policy: the bounds a sender's choices must stay within (the send form shows them). */
+export const TransferPolicy = Type.Object({
+  minExpirySeconds: Type.Integer(),
+  maxExpirySeconds: Type.Integer(),
+  defaultExpirySeconds: Type.Integer(),
+  maxDownloads: Type.Integer(),
+  maxFiles: Type.Integer(),
+  maxRecipients: Type.Integer(),
+  maxFileSize: Type.Integer(),
+}, strict);
+
 export const TransferIdParams = Type.Object({ transferId: Id }, strict);
 
 export type TransferState = Static<typeof TransferState>;
@@ -104,3 +115,4 @@ export type AccessEvent = Static<typeof AccessEvent>;
 export type TransferSummary = Static<typeof TransferSummary>;
 export type TransferList = Static<typeof TransferList>;
 export type TransferDetail = Static<typeof TransferDetail>;
+export type TransferPolicy = Static<typeof TransferPolicy>;

@@ -1,15 +1,17 @@
 // Test kit: the REAL Valise server (apps/server, full domain, chosen database and blob store, real HTTP on loopback),
 // members enrolled over HTTP (password + TOTP) and signed in through the real `valise login`, and the codes the
 // server e-mails, read from its outbox (.eml files). Optionally behind a StallProxy, to make the network fail.
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ValiseApi, parseEnrollmentLink } from '@valise/client';
 import { type Logger, type ServerContext, inviteMember } from '@valise/server';
-import { type Domain, ManualClock, type TestServer, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
-import { type CliRun, runCli, waitFor } from './run-cli.js';
+import {
+  type Domain, ManualClock, type OutboxMessage, OutboxReader, type TestServer, createDomain, startTestServer, totpCodeAt,
+} from '@valise/server/testing';
+import { type CliRun, runCli } from './run-cli.js';
 import { StallProxy } from './stall-proxy.js';
 
 export { ManualClock };
@@ -43,19 +45,12 @@ export interface EnrolledMember {
   lastStep: number;
 }
 
-export interface OutboxMessage {
-  readonly file: string;
-  readonly to: string;
-  readonly subject: string;
-  readonly body: string;
-}
 
 export class RealServer {
   readonly server: TestServer;
   readonly proxy: StallProxy | null;
   readonly #domain: Domain;
-  /** Outbox files already handed out by nextCode. */
-  readonly #consumed = new Set<string>();
+  #reader: OutboxReader | undefined;
 
   private constructor(server: TestServer, domain: Domain, proxy: StallProxy | null) {
     this.server = server;
@@ -195,8 +190,7 @@ export class RealServer {
 
   /** Every message in the outbox, oldest first. */
   async outbox(): Promise<OutboxMessage[]> {
-    const names = (await readdir(this.outboxDir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
-    return Promise.all(names.map(async (file) => parseEml(file, await readFile(join(this.outboxDir, file), 'utf8'))));
+    return this.#outbox().messages();
   }
 
   /**
@@ -204,15 +198,12 @@ export class RealServer {
    * newest one. Every message to `email` seen so far is then spent.
    */
   async nextCode(email: string, timeoutMs = 20_000): Promise<string> {
-    const to = email.toLowerCase();
-    const fresh = await waitFor(async () => {
-      const mine = (await this.outbox()).filter((m) => m.to.toLowerCase() === to && !this.#consumed.has(m.file));
-      return mine.length > 0 ? mine : undefined;
-    }, timeoutMs);
-    for (const m of fresh) this.#consumed.add(m.file);
-    const code = /(?<!\d)\d{8}(?!\d)/u.exec(fresh.at(-1)!.body)?.[0];
-    if (!code) throw new Error(`no 8-digit code in the message to ${email}`);
-    return code;
+    return this.#outbox().nextCode(email, timeoutMs);
+  }
+
+  #outbox(): OutboxReader {
+    this.#reader ??= new OutboxReader(this.outboxDir);
+    return this.#reader;
   }
 
   /** A `runCli` driver that answers the e-mailed-code prompt of `valise receive` with the code sent to `email`. */
@@ -262,14 +253,6 @@ function stepOf(ms: number): number {
   return Math.floor(ms / TOTP_STEP_MS);
 }
 
-function parseEml(file: string, eml: string): OutboxMessage {
-  const split = eml.search(/\r?\n\r?\n/u);
-  const head = eml.slice(0, split).replace(/\r?\n[ \t]+/gu, ' '); // unfold
-  const body = eml.slice(split).trim();
-  const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'imu').exec(head)?.[1]?.trim() ?? '';
-  const to = header('To');
-  return { file, to: /<([^>]+)>/u.exec(to)?.[1] ?? to, subject: header('Subject'), body };
-}
 
 export interface CliWorkspace {
   readonly real: RealServer;

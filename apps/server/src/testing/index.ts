@@ -7,3 +7,4 @@ export { ManualClock } from './manual-clock.js';
 export { createDomain } from '../domain.js';
 export type { Domain } from '../domain.js';
 export { totpCodeAt } from '../accounts/totp.js';
+export { OutboxReader, type OutboxMessage } from './outbox-reader.js';

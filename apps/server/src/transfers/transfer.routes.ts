@@ -1,7 +1,7 @@
 // HTTP routes of the sender's side: create, upload parts, resume, finalize, list, inspect, revoke.
 import {
   API_PREFIX, CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, LIMITS,
-  TransferDetail, TransferIdParams, TransferList, TransferSummary, UploadStatus,
+  TransferDetail, TransferIdParams, TransferList, TransferPolicy, TransferSummary, UploadStatus,
 } from '@valise/protocol';
 import type { DomainPlugin } from '../http/app.js';
 import type { MemberAuth } from './member-auth.js';
@@ -36,6 +36,8 @@ export function transferRoutes(deps: TransferRouteDeps): DomainPlugin {
       );
 
       app.get('/', { schema: { response: { 200: TransferList } } }, async (request) => views.list(auth.memberOf(request)));
+
+      app.get('/policy', { schema: { response: { 200: TransferPolicy } } }, async () => transfers.policy());
 
       app.get<WithId>(
         '/:transferId',

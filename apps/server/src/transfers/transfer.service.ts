@@ -1,7 +1,7 @@
 // The sender's side of a transfer: create (policy, quota, SS), resume status, finalize, revoke.
 import { LINK_SLOT_SIZE } from '@valise/crypto';
 import type {
-  CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, UploadStatus,
+  CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, TransferPolicy, UploadStatus,
 } from '@valise/protocol';
 import { newId } from '../accounts/tokens.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
@@ -14,7 +14,7 @@ import type { Keystore } from '../keystore.js';
 import { GrantRepository } from '../gate/grant.repository.js';
 import { PartRepository } from './part.repository.js';
 import { newServerShare, openServerShare } from './server-share.js';
-import { bytesInWords, planTransfer } from './transfer.policy.js';
+import { MIN_EXPIRY_MS, bytesInWords, planTransfer } from './transfer.policy.js';
 import { TransferRepository, type TransferRow } from './transfer.repository.js';
 
 export interface TransferServiceDeps {
@@ -44,6 +44,20 @@ export class TransferService {
     this.#transfers = new TransferRepository(deps.handle);
     this.#parts = new PartRepository(deps.handle);
     this.#grants = new GrantRepository(deps.handle);
+  }
+
+  /** What the send form needs to know of the policy. */
+  policy(): TransferPolicy {
+    const { limits } = this.#deps;
+    return {
+      minExpirySeconds: MIN_EXPIRY_MS / 1000,
+      maxExpirySeconds: Math.floor(limits.maxExpiryMs / 1000),
+      defaultExpirySeconds: Math.floor(limits.defaultExpiryMs / 1000),
+      maxDownloads: limits.maxDownloads,
+      maxFiles: limits.maxFiles,
+      maxRecipients: limits.maxRecipients,
+      maxFileSize: limits.maxFileSize,
+    };
   }
 
   async create(sender: Sender, request: CreateTransferRequest): Promise<CreateTransferResponse> {

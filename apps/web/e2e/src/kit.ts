@@ -1,0 +1,123 @@
+// The web app's test kit: Debian's Chromium driven by playwright-core, the real server (with its web build) on a
+// loopback port, enrolled members, the outbox for e-mailed codes, a log of every request a page makes, screenshots.
+import assert from 'node:assert/strict';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ValiseApi } from '@valise/client';
+import { inviteMember } from '@valise/server';
+import { OutboxReader, type TestServer, type TestServerOptions, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.VALISE_CHROMIUM ?? '/usr/bin/chromium';
+const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+const ARTIFACTS = new URL('../../../../test-artifacts/web/', import.meta.url).pathname;
+export const PASSWORD = 'correct horse battery staple';
+
+let announced = false;
+
+/**
+ * Chromium, or why not. Outside CI a machine without Chromium runs no browser test and says so in one plain line
+ * (README: `apt-get install chromium`); in CI a missing Chromium is a failure, never a quiet skip.
+ */
+export async function launchChromium(): Promise<{ browser: Browser | null; failure: string | null }> {
+  try {
+    await access(CHROMIUM_PATH);
+  } catch {
+    const why = `Chromium not found at ${CHROMIUM_PATH} (install Debian's chromium package, or set VALISE_CHROMIUM)`;
+    if (IN_CI) return { browser: null, failure: why };
+    if (!announced) console.log(`# web app browser tests NOT RUN: ${why}`);
+    announced = true;
+    return { browser: null, failure: null };
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  return { browser, failure: null };
+}
+
+export interface WebMember {
+  readonly email: string;
+  readonly password: string;
+  readonly totpSecret: string;
+}
+
+export class WebServer {
+  readonly server: TestServer;
+  readonly outbox: OutboxReader;
+  /** The last TOTP step used per member: each sign-in needs a step not used before (RFC 6238 replay rule). */
+  readonly #steps = new Map<string, number>();
+
+  private constructor(server: TestServer) {
+    this.server = server;
+    const { mail } = server.ctx.config;
+    if (mail.kind !== 'outbox') throw new Error('the web tests read codes from the outbox');
+    this.outbox = new OutboxReader(mail.dir);
+  }
+
+  static async start(options: Omit<TestServerOptions, 'domain'> = {}): Promise<WebServer> {
+    return new WebServer(await startTestServer({ ...options, domain: createDomain }));
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Invites and enrolls a member through the API, as the enrollment page would. */
+  async member(email = `m-${Math.random().toString(36).slice(2, 8)}@hospital.example`): Promise<WebMember> {
+    const { enrollmentLink } = await inviteMember(this.server.ctx, email, { admin: false });
+    const token = new URL(enrollmentLink).hash.slice(1);
+    const api = new ValiseApi({ serverUrl: this.url });
+    const { totpSecret } = await api.enrollStart({ token });
+    const now = this.server.ctx.clock.now();
+    await api.enrollComplete({ token, password: PASSWORD, totpCode: totpCodeAt(totpSecret, now) });
+    this.#steps.set(email, Math.floor(now / 30_000));
+    return { email, password: PASSWORD, totpSecret };
+  }
+
+  /** A TOTP code for a step this member has not used yet (the server accepts one step of drift). */
+  nextTotp(member: WebMember): string {
+    const now = Math.floor(this.server.ctx.clock.now() / 30_000);
+    const step = Math.max(now, (this.#steps.get(member.email) ?? now - 1) + 1);
+    assert.ok(step <= now + 1, 'no unused TOTP step left in the window: use another member');
+    this.#steps.set(member.email, step);
+    return totpCodeAt(member.totpSecret, step * 30_000);
+  }
+
+  /** Signs in through the sign-in page; the page then shows the send form. */
+  async signIn(page: Page, member: WebMember): Promise<void> {
+    await page.goto(`${this.url}/signin`);
+    await page.getByLabel(/^(E-mail address|Adresse e-mail)$/u).fill(member.email);
+    await page.getByLabel(/^(Password|Mot de passe)$/u).fill(member.password);
+    await page.getByLabel(/^(Authenticator code|Code d’authentification)/u).fill(this.nextTotp(member));
+    await page.getByRole('button', { name: /^(Sign in|Se connecter)$/u }).click();
+    await page.getByRole('heading', { level: 1, name: /^(Send files|Envoyer des fichiers)$/u }).waitFor();
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+/** A fresh browser context (its own cookies and storage: another person), in English unless told. */
+export async function newContext(browser: Browser, locale = 'en-GB'): Promise<BrowserContext> {
+  return browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+}
+
+/** Every URL the pages of this context request, and every console error, for assertions. */
+export function watch(context: BrowserContext): { requests: string[]; errors: string[] } {
+  const seen = { requests: [] as string[], errors: [] as string[] };
+  context.on('request', (request) => seen.requests.push(request.url()));
+  context.on('page', (page) => {
+    page.on('console', (message) => { if (message.type() === 'error') seen.errors.push(message.text()); });
+    page.on('pageerror', (error) => seen.errors.push(String(error)));
+  });
+  return seen;
+}
+
+/** Saves a screenshot under test-artifacts/web/ (kept by CI as an artifact; ignored by git). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,132 @@
+// The sender's transfers: status, recipients, time left, downloads left, who opened what and when, and revoke.
+import type { AccessEvent, TransferSummary } from '@valise/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { errorText } from '../errors.js';
+import { formatBytes, formatDateTime, formatRelative, t, tPlural } from '../i18n/i18n.js';
+import { withSession } from '../session.js';
+import { internal } from '../app.js';
+import { Dialog } from '../components/dialog.js';
+import { ErrorBox } from '../components/forms.js';
+
+export function DashboardPage() {
+  const [transfers, setTransfers] = useState<TransferSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<TransferSummary | null>(null);
+  const [, setTick] = useState(0);
+
+  const load = () => withSession(() => api.listTransfers()).then((l) => setTransfers(l.transfers), (e: unknown) => setError(errorText(e)));
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => setTick((n) => n + 1), 30_000); // keeps the countdowns current
+    return () => clearInterval(timer);
+  }, []);
+
+  const revoke = async (transfer: TransferSummary) => {
+    setConfirming(null);
+    try {
+      await withSession(() => api.revokeTransfer(transfer.transferId));
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+
+  return (
+    <section>
+      <h1 tabIndex={-1}>{t('dashboard.title')}</h1>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      {transfers === null && !error && <p role="status">{t('common.loading')}</p>}
+      {transfers?.length === 0 && (
+        <div class="empty">
+          <p>{t('dashboard.empty')}</p>
+          <p><a class="button primary" href="/send" onClick={internal('/send')}>{t('dashboard.empty_action')}</a></p>
+        </div>
+      )}
+      {transfers && transfers.length > 0 && (
+        <ul class="transfers">
+          {transfers.map((tr) => <TransferItem key={tr.transferId} transfer={tr} onRevoke={() => setConfirming(tr)} />)}
+        </ul>
+      )}
+      {confirming && (
+        <Dialog title={t('dashboard.revoke_title')} onClose={() => setConfirming(null)}>
+          <p>{t('dashboard.revoke_text', { recipients: confirming.recipients.join(', ') })}</p>
+          <div class="row">
+            <button type="button" class="danger" onClick={() => void revoke(confirming)}>{t('dashboard.revoke_confirm')}</button>
+            <button type="button" onClick={() => setConfirming(null)}>{t('common.cancel')}</button>
+          </div>
+        </Dialog>
+      )}
+    </section>
+  );
+}
+
+function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRevoke: () => void }) {
+  const open = transfer.state === 'ready' || transfer.state === 'uploading';
+  const left = Math.max(0, transfer.maxDownloads - transfer.downloadsUsed);
+  return (
+    <li class="transfer">
+      <h2>
+        {tPlural('dashboard.files', transfer.fileCount)} · {formatBytes(transfer.totalBytes)} · <span class={`state state-${transfer.state}`}>{stateLabel(transfer)}</span>
+      </h2>
+      <dl class="facts">
+        <dt>{t('dashboard.recipients')}</dt><dd>{transfer.recipients.join(', ')}</dd>
+        <dt>{t('dashboard.created')}</dt><dd>{formatDateTime(transfer.createdAt)}</dd>
+        {transfer.expiresAt !== null && (
+          <>
+            <dt>{t('dashboard.expires')}</dt>
+            <dd>{formatDateTime(transfer.expiresAt)}{open ? ` (${formatRelative(transfer.expiresAt)})` : ''}</dd>
+          </>
+        )}
+        <dt>{t('dashboard.downloads')}</dt><dd>{t('dashboard.downloads_value', { used: transfer.downloadsUsed, max: transfer.maxDownloads, left })}</dd>
+      </dl>
+      <Activity transferId={transfer.transferId} />
+      {open && <button type="button" class="danger" onClick={onRevoke}>{t('dashboard.revoke')}</button>}
+    </li>
+  );
+}
+
+function stateLabel(transfer: TransferSummary): string {
+  if (transfer.state === 'ready' && transfer.expiresAt !== null && transfer.expiresAt <= Date.now()) return t('state.expired');
+  if (transfer.state === 'ready' && transfer.downloadsUsed >= transfer.maxDownloads) return t('state.exhausted');
+  if (transfer.closeReason) return t(`state.closed_${transfer.closeReason}` as 'state.closed_expired');
+  return t(`state.${transfer.state}` as 'state.ready');
+}
+
+/** Who opened what and when: loaded when the person opens the details. */
+function Activity({ transferId }: { transferId: string }) {
+  const [events, setEvents] = useState<AccessEvent[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const onToggle = (event: Event) => {
+    if (!(event.currentTarget as HTMLDetailsElement).open || events) return;
+    withSession(() => api.getTransfer(transferId)).then((d) => setEvents(d.events), (e: unknown) => setError(errorText(e)));
+  };
+  return (
+    <details onToggle={onToggle}>
+      <summary>{t('dashboard.activity')}</summary>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      {events === null && !error && <p role="status">{t('common.loading')}</p>}
+      {events?.length === 0 && <p>{t('dashboard.no_activity')}</p>}
+      {events && events.length > 0 && (
+        <ul class="events">
+          {events.map((e, i) => (
+            <li key={i}>
+              <time dateTime={new Date(e.at).toISOString()}>{formatDateTime(e.at)}</time> — {eventLabel(e)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </details>
+  );
+}
+
+function eventLabel(e: AccessEvent): string {
+  const who = e.recipient ?? t('dashboard.someone');
+  const key = `event.${e.kind}`;
+  return t((key in EVENT_KEYS ? key : 'event.other') as 'event.other', { who, kind: e.kind });
+}
+
+const EVENT_KEYS: Record<string, true> = Object.fromEntries(
+  ['code_sent', 'code_decoy', 'code_failed', 'code_locked', 'code_rate_limited', 'link_proof_failed', 'opened', 'resumed', 'download_complete']
+    .map((k) => [`event.${k}`, true]),
+);

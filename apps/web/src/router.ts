@@ -1,0 +1,39 @@
+// Client-side routes: the server answers the same page for each of these paths, and this module picks the view.
+// The link page keeps its secret in the fragment (#…), which never reaches the server.
+import { createStore } from './store.js';
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'signin' }
+  | { name: 'enroll' }
+  | { name: 'send' }
+  | { name: 'transfers' }
+  | { name: 'receive'; transferId: string }
+  | { name: 'accessibility' }
+  | { name: 'not_found' };
+
+const TRANSFER_ID = /^\/t\/([A-Za-z0-9_-]{22})\/?$/u;
+
+export function parseRoute(pathname: string): Route {
+  const transfer = TRANSFER_ID.exec(pathname);
+  if (transfer) return { name: 'receive', transferId: transfer[1]! };
+  switch (pathname.replace(/\/+$/u, '') || '/') {
+    case '/': return { name: 'home' };
+    case '/signin': return { name: 'signin' };
+    case '/enroll': return { name: 'enroll' };
+    case '/send': return { name: 'send' };
+    case '/transfers': return { name: 'transfers' };
+    case '/accessibility': return { name: 'accessibility' };
+    default: return { name: 'not_found' };
+  }
+}
+
+export const currentRoute = createStore<Route>(parseRoute(location.pathname));
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  currentRoute.set(parseRoute(location.pathname));
+}
+
+addEventListener('popstate', () => currentRoute.set(parseRoute(location.pathname)));

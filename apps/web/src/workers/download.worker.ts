@@ -1,0 +1,45 @@
+// Downloads, verifies and decrypts an opened transfer off the page's thread. Each file is assembled as a Blob from
+// one Blob per part, so the browser can keep large files out of the page's memory (and on disk); a file reaches
+// the page only once every file of the transfer verified.
+/// <reference lib="webworker" />
+import { type FileSink, type OpenedTransfer, ValiseApi, downloadTransfer } from '@valise/client';
+import type { Manifest } from '@valise/crypto';
+import { type DownloadEvent, type DownloadRequest, type ReceivedFile, describeFailure } from './messages.js';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (event: DownloadEvent) => scope.postMessage(event);
+
+scope.onmessage = async ({ data }: MessageEvent<DownloadRequest>) => {
+  const files: ReceivedFile[] = [];
+  const opened: OpenedTransfer = {
+    serverUrl: data.serverUrl,
+    transferId: data.transferId,
+    grantToken: data.grantToken,
+    grantExpiresAt: data.grantExpiresAt,
+    transferExpiresAt: data.transferExpiresAt,
+    manifest: data.manifest as Manifest,
+    api: new ValiseApi({ serverUrl: data.serverUrl }),
+  };
+  try {
+    await downloadTransfer(opened, {
+      createSink: (meta): FileSink => {
+        const parts: Blob[] = [];
+        return {
+          async write(bytes) {
+            parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+          },
+          async commit() {
+            files.push({ name: meta.name, type: meta.type, size: meta.size, blob: new Blob(parts, { type: 'application/octet-stream' }) });
+          },
+          async abort() {
+            parts.length = 0;
+          },
+        };
+      },
+      onProgress: (progress) => post({ kind: 'progress', progress }),
+    });
+    post({ kind: 'done', files });
+  } catch (error) {
+    post({ kind: 'failed', failure: describeFailure(error) });
+  }
+};

@@ -1,0 +1,60 @@
+// What the page and its workers say to each other. Errors cross as data (an Error's class does not survive
+// postMessage) and are rebuilt on the page side, so they are worded like any other.
+import { ApiError, type ApiErrorCode, IntegrityError, type TransferProgress, isApiError } from '@valise/client';
+
+export type WorkerFailure =
+  | { kind: 'api'; status: number; code: ApiErrorCode; attemptsLeft?: number | undefined; retryAfter?: number | undefined }
+  | { kind: 'integrity' }
+  | { kind: 'other' };
+
+export function describeFailure(error: unknown): WorkerFailure {
+  if (isApiError(error)) return { kind: 'api', status: error.status, code: error.code, attemptsLeft: error.attemptsLeft, retryAfter: error.retryAfter };
+  if (error instanceof IntegrityError) return { kind: 'integrity' };
+  return { kind: 'other' };
+}
+
+export function rebuildFailure(failure: WorkerFailure): Error {
+  if (failure.kind === 'api') return new ApiError({ status: failure.status, code: failure.code, title: failure.code, attemptsLeft: failure.attemptsLeft, retryAfter: failure.retryAfter });
+  if (failure.kind === 'integrity') return new IntegrityError('decryption_failed', 'the transfer could not be verified');
+  return new Error('the work failed');
+}
+
+export interface ReceivedFile {
+  name: string;
+  type: string;
+  size: number;
+  blob: Blob;
+}
+
+export type DownloadRequest = {
+  serverUrl: string;
+  transferId: string;
+  grantToken: string;
+  grantExpiresAt: number;
+  transferExpiresAt: number;
+  /** The decrypted manifest (file keys included): it never leaves this browser. */
+  manifest: unknown;
+};
+
+export type DownloadEvent =
+  | { kind: 'progress'; progress: TransferProgress }
+  | { kind: 'done'; files: ReceivedFile[] }
+  | { kind: 'failed'; failure: WorkerFailure };
+
+export interface UploadRequest {
+  files: File[];
+  recipients: string[];
+  expiresInSeconds: number;
+  maxDownloads?: number | undefined;
+  message?: string | undefined;
+}
+
+export type UploadCommand = { kind: 'start'; request: UploadRequest } | { kind: 'cancel' };
+
+export type UploadEvent =
+  | { kind: 'progress'; progress: TransferProgress }
+  | { kind: 'resuming'; partsDone: number; partsTotal: number }
+  | { kind: 'restarting' }
+  | { kind: 'done'; link: string; transferId: string; expiresAt: number; maxDownloads: number }
+  | { kind: 'cancelled' }
+  | { kind: 'failed'; failure: WorkerFailure };

@@ -1,0 +1,69 @@
+// Encrypts and uploads files off the page's thread, with the same engine as the CLI. Keys and progress are kept in
+// IndexedDB, so after a network drop or a reload the same files (re-picked by the person) resume where they
+// stopped; the engine checks their fingerprint and starts over with fresh keys if they changed.
+/// <reference lib="webworker" />
+import { type FileSource, ValiseApi, uploadTransfer } from '@valise/client';
+import { browserResumeStore, resumeKeyFor } from './browser-resume-store.js';
+import { type UploadCommand, type UploadEvent, type UploadRequest, describeFailure } from './messages.js';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (event: UploadEvent) => scope.postMessage(event);
+const api = new ValiseApi({ serverUrl: scope.location.origin });
+let running: { controller: AbortController; key: string } | undefined;
+
+function sourceOf(file: File): FileSource {
+  return {
+    name: file.name,
+    type: file.type || 'application/octet-stream',
+    size: file.size,
+    lastModified: file.lastModified,
+    async readRange(start, end) {
+      return new Uint8Array(await file.slice(start, end).arrayBuffer());
+    },
+  };
+}
+
+async function start(request: UploadRequest): Promise<void> {
+  const controller = new AbortController();
+  const key = resumeKeyFor(request.files);
+  running = { controller, key };
+  try {
+    const result = await uploadTransfer({
+      api,
+      files: request.files.map(sourceOf),
+      recipients: request.recipients,
+      expiresInSeconds: request.expiresInSeconds,
+      maxDownloads: request.maxDownloads,
+      message: request.message,
+      resumeStore: browserResumeStore,
+      resumeKey: key,
+      signal: controller.signal,
+      onProgress: (progress) => post({ kind: 'progress', progress }),
+      onNotice: (notice) => post(notice.kind === 'resuming'
+        ? { kind: 'resuming', partsDone: notice.partsDone, partsTotal: notice.partsTotal }
+        : { kind: 'restarting' }),
+    });
+    post({ kind: 'done', link: result.link, transferId: result.transferId, expiresAt: result.expiresAt, maxDownloads: result.maxDownloads });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      await abandon(key);
+      post({ kind: 'cancelled' });
+    } else {
+      post({ kind: 'failed', failure: describeFailure(error) });
+    }
+  } finally {
+    running = undefined;
+  }
+}
+
+/** A cancelled send is abandoned for good: the server drops what it received, and the keys are forgotten. */
+async function abandon(key: string): Promise<void> {
+  const state = await browserResumeStore.load(key);
+  if (state) await api.revokeTransfer(state.transferId).catch(() => undefined);
+  await browserResumeStore.delete(key);
+}
+
+scope.onmessage = ({ data }: MessageEvent<UploadCommand>) => {
+  if (data.kind === 'start' && !running) void start(data.request);
+  if (data.kind === 'cancel') running?.controller.abort();
+};
