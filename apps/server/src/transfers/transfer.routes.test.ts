@@ -29,6 +29,16 @@ describe('transfer routes', async () => {
         assert.equal(r.body.code, 'unauthenticated');
       });
 
+      it('tells a member the policy bounds (the send form shows them)', async () => {
+        assert.equal((await h.request('GET', '/transfers/policy')).status, 401);
+        const policy = await h.request('GET', '/transfers/policy', { token: alice.token });
+        assert.equal(policy.status, 200);
+        assert.deepEqual(policy.body, {
+          minExpirySeconds: 60, maxExpirySeconds: 30 * 86_400, defaultExpirySeconds: 7 * 86_400,
+          maxDownloads: 100, maxFiles: 3, maxRecipients: 50, maxFileSize: 100 * 1024 ** 3,
+        });
+      });
+
       it('creates a transfer: ids, SS, parts, defaults', async () => {
         const r = await h.create(alice, [10, 9_000_000], { recipients: ['A@Lab.example', 'a@lab.example', 'b@lab.example'] });
         assert.equal(r.status, 201, JSON.stringify(r.body));

@@ -23,7 +23,7 @@ export function pageCsp(https: boolean): string {
 }
 
 /** The paths of the app's views (apps/web/src/router.ts). /t/<id> is the link page. */
-export const PAGE_ROUTES = ['/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/:transferId'] as const;
+export const PAGE_ROUTES = ['/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/:transferId(^[A-Za-z0-9_-]{22}$)'] as const;
 
 export function webRoutes(): DomainPlugin {
   const send = (csp: string, request: FastifyRequest, reply: FastifyReply, asset: WebAsset) => {

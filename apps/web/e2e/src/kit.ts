@@ -110,7 +110,9 @@ export function watch(context: BrowserContext): { requests: string[]; errors: st
   const seen = { requests: [] as string[], errors: [] as string[] };
   context.on('request', (request) => seen.requests.push(request.url()));
   context.on('page', (page) => {
-    page.on('console', (message) => { if (message.type() === 'error') seen.errors.push(message.text()); });
+    // A failed fetch is logged by Chromium as a console error (the first /me is a 401 when signed out): only
+    // the page's own errors count here.
+    page.on('console', (message) => { if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) seen.errors.push(message.text()); });
     page.on('pageerror', (error) => seen.errors.push(String(error)));
   });
   return seen;

@@ -36,6 +36,7 @@ scope.onmessage = async ({ data }: MessageEvent<DownloadRequest>) => {
           },
         };
       },
+      prefetch: 2, // three parts downloading at once: the browser fetches in parallel much faster
       onProgress: (progress) => post({ kind: 'progress', progress }),
     });
     post({ kind: 'done', files });

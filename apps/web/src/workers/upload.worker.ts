@@ -4,11 +4,14 @@
 /// <reference lib="webworker" />
 import { type FileSource, ValiseApi, uploadTransfer } from '@valise/client';
 import { browserResumeStore, resumeKeyFor } from './browser-resume-store.js';
+import { webFetch } from './web-fetch.js';
 import { type UploadCommand, type UploadEvent, type UploadRequest, describeFailure } from './messages.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: UploadEvent) => scope.postMessage(event);
-const api = new ValiseApi({ serverUrl: scope.location.origin });
+const api = new ValiseApi({ serverUrl: scope.location.origin, fetch: webFetch });
+/** Parts in flight: the browser uploads several requests at once much faster than one after another. */
+const PARTS_IN_FLIGHT = 4;
 let running: { controller: AbortController; key: string } | undefined;
 
 function sourceOf(file: File): FileSource {
@@ -37,6 +40,7 @@ async function start(request: UploadRequest): Promise<void> {
       message: request.message,
       resumeStore: browserResumeStore,
       resumeKey: key,
+      concurrency: PARTS_IN_FLIGHT,
       signal: controller.signal,
       onProgress: (progress) => post({ kind: 'progress', progress }),
       onNotice: (notice) => post(notice.kind === 'resuming'
