@@ -2,14 +2,16 @@
 // loopback port, enrolled members, the outbox for e-mailed codes, a log of every request a page makes, screenshots.
 import assert from 'node:assert/strict';
 import { access, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ValiseApi } from '@valise/client';
+import { ValiseApi, uploadTransfer } from '@valise/client';
 import { inviteMember } from '@valise/server';
 import { OutboxReader, type TestServer, type TestServerOptions, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.VALISE_CHROMIUM ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const ARTIFACTS = new URL('../../../../test-artifacts/web/', import.meta.url).pathname;
 export const PASSWORD = 'correct horse battery staple';
 
@@ -70,9 +72,11 @@ export class WebServer {
     const token = new URL(enrollmentLink).hash.slice(1);
     const api = new ValiseApi({ serverUrl: this.url });
     const { totpSecret } = await api.enrollStart({ token });
-    const now = this.server.ctx.clock.now();
-    await api.enrollComplete({ token, password: PASSWORD, totpCode: totpCodeAt(totpSecret, now) });
-    this.#steps.set(email, Math.floor(now / 30_000));
+    // Enrolled with the previous step's code (within the accepted drift), which leaves two unused steps in the
+    // window for this member's next sign-ins (the page, and the API).
+    const previous = Math.floor(this.server.ctx.clock.now() / 30_000) - 1;
+    await api.enrollComplete({ token, password: PASSWORD, totpCode: totpCodeAt(totpSecret, previous * 30_000) });
+    this.#steps.set(email, previous);
     return { email, password: PASSWORD, totpSecret };
   }
 
@@ -83,6 +87,21 @@ export class WebServer {
     assert.ok(step <= now + 1, 'no unused TOTP step left in the window: use another member');
     this.#steps.set(member.email, step);
     return totpCodeAt(member.totpSecret, step * 30_000);
+  }
+
+  /** An API client signed in as this member, as the CLI would be (for setting up transfers quickly). */
+  async apiFor(member: WebMember): Promise<ValiseApi> {
+    const api = new ValiseApi({ serverUrl: this.url });
+    const { token } = await api.login({ email: member.email, password: member.password, totpCode: this.nextTotp(member), client: 'cli' });
+    return api.withToken(token);
+  }
+
+  /** Sends small files through the API with the real engine; returns the link. */
+  async sendWithApi(api: ValiseApi, options: { recipients: string[]; expiresInSeconds?: number; maxDownloads?: number; message?: string }): Promise<string> {
+    const bytes = new TextEncoder().encode('compte rendu\n');
+    const file = { name: 'compte-rendu.txt', type: 'text/plain', size: bytes.length, readRange: async (a: number, b: number) => bytes.slice(a, b) };
+    const sent = await uploadTransfer({ api, files: [file], ...options });
+    return sent.link;
   }
 
   /** Signs in through the sign-in page; the page then shows the send form. */
@@ -101,8 +120,8 @@ export class WebServer {
 }
 
 /** A fresh browser context (its own cookies and storage: another person), in English unless told. */
-export async function newContext(browser: Browser, locale = 'en-GB'): Promise<BrowserContext> {
-  return browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+export async function newContext(browser: Browser, locale = 'en-GB', options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+  return browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 900 }, ...options });
 }
 
 /** Every URL the pages of this context request, and every console error, for assertions. */
@@ -116,6 +135,28 @@ export function watch(context: BrowserContext): { requests: string[]; errors: st
     page.on('pageerror', (error) => seen.errors.push(String(error)));
   });
   return seen;
+}
+
+/**
+ * Runs axe-core on the page as it is now and returns its violations (every rule axe runs by default: WCAG 2.0,
+ * 2.1 A and AA, and best practices). The context must bypass CSP for axe's script to be injected.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: Document): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    return (await axe.run(document)).violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+  });
+  return violations;
+}
+
+/** Presses Tab until the focused element matches `selector` (at most `max` times); fails otherwise. */
+export async function tabTo(page: Page, selector: string, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  assert.fail(`Tab never reached ${selector}`);
 }
 
 /** Saves a screenshot under test-artifacts/web/ (kept by CI as an artifact; ignored by git). */

@@ -1,0 +1,187 @@
+// Every page in a real Chromium: axe-core finds no violation, the closed-link pages say why, the language follows
+// the browser and can be switched (server errors included), and a member can send with the keyboard alone.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ValiseApi, openTransfer } from '@valise/client';
+import { inviteMember } from '@valise/server';
+import { ManualClock } from '@valise/server/testing';
+import type { Browser, Page } from 'playwright-core';
+import { WebServer, axeViolations, launchChromium, newContext, screenshot, tabTo } from './kit.js';
+
+describe('web pages', async () => {
+  const { browser, failure } = await launchChromium();
+  if (failure) it('Chromium is available', () => assert.fail(failure));
+  if (!browser) return;
+  const clock = new ManualClock(Date.now());
+  let web: WebServer;
+  let dir: string;
+  before(async () => {
+    web = await WebServer.start({ clock });
+    dir = await mkdtemp(join(tmpdir(), 'valise-web-'));
+  });
+  after(async () => {
+    await web?.close();
+    await (browser as Browser).close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** axe on the page as it is, plus a screenshot named after it. */
+  async function accessible(page: Page, name: string): Promise<void> {
+    await screenshot(page, name);
+    assert.deepEqual(await axeViolations(page), [], `axe-core on ${name}`);
+  }
+
+  it('every page passes axe-core, signed out, signed in, and in French', async () => {
+    const context = await newContext(browser, 'en-GB', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${web.url}/signin`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await accessible(page, 'signin');
+    await page.goto(`${web.url}/accessibility`);
+    await page.getByRole('heading', { level: 1, name: 'Accessibility' }).waitFor();
+    // The check can fail: an image without a text alternative is reported.
+    await page.evaluate(() => document.body.append(Object.assign(document.createElement('img'), { src: '/favicon.svg' })));
+    assert.ok((await axeViolations(page)).some((v) => v.startsWith('image-alt')));
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Accessibility' }).waitFor();
+    await accessible(page, 'accessibility');
+    await page.goto(`${web.url}/nowhere-at-all`).catch(() => undefined);
+    await page.goto(`${web.url}/t/AAAAAAAAAAAAAAAAAAAAAA`);
+    await page.getByText('This link is incomplete').waitFor();
+    await accessible(page, 'receive-no-secret');
+
+    const { enrollmentLink } = await inviteMember(web.server.ctx, 'new.nurse@hospital.example', { admin: false });
+    await page.goto(enrollmentLink.replace(/^https?:\/\/[^/]+/u, web.url));
+    await page.getByRole('img', { name: /QR code/u }).waitFor();
+    assert.equal(new URL(page.url()).hash, '', 'the enrollment token left the address bar');
+    await accessible(page, 'enroll');
+
+    const member = await web.member();
+    await web.signIn(page, member);
+    await accessible(page, 'send');
+    await page.getByRole('button', { name: /^Encrypt and send/u }).click();
+    await page.getByText('Choose at least one file.').waitFor();
+    await accessible(page, 'send-errors');
+    await page.getByRole('link', { name: 'My transfers' }).click();
+    await page.getByText('You have not sent anything yet.').waitFor();
+    await accessible(page, 'dashboard-empty');
+
+    const api = await web.apiFor(member);
+    const link = await web.sendWithApi(api, { recipients: ['rita@lab.example'], message: 'Bonjour' });
+    await page.reload();
+    await page.getByText('Who opened what, and when').click();
+    await page.getByText('Nobody has opened this transfer yet.').waitFor();
+    await accessible(page, 'dashboard');
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this transfer?' }).waitFor();
+    await accessible(page, 'dashboard-revoke-dialog');
+    await page.keyboard.press('Escape');
+
+    const recipient = await newContext(browser, 'en-GB', { bypassCSP: true });
+    const inbox = await recipient.newPage();
+    await inbox.goto(link);
+    await inbox.getByLabel('Your e-mail address').waitFor();
+    await accessible(inbox, 'receive-identify');
+    await inbox.getByLabel('Your e-mail address').fill('rita@lab.example');
+    await inbox.getByRole('button', { name: 'Send me a code' }).click();
+    await inbox.getByLabel('Code from the e-mail').waitFor();
+    await accessible(inbox, 'receive-code');
+    await inbox.getByLabel('Code from the e-mail').fill('00000000');
+    await inbox.getByRole('button', { name: 'Open' }).click();
+    await inbox.getByText('That code is not right. 4 attempts left.').waitFor();
+    await accessible(inbox, 'receive-code-wrong');
+    await inbox.getByLabel('Code from the e-mail').fill(await web.outbox.nextCode('rita@lab.example'));
+    await inbox.getByRole('button', { name: 'Open' }).click();
+    await inbox.getByRole('button', { name: 'Download and decrypt' }).waitFor();
+    await accessible(inbox, 'receive-ready');
+
+    const french = await newContext(browser, 'fr-FR', { bypassCSP: true });
+    const fr = await french.newPage();
+    await fr.goto(`${web.url}/signin`);
+    await fr.getByRole('heading', { level: 1, name: 'Se connecter' }).waitFor();
+    await accessible(fr, 'signin-fr');
+  });
+
+  it('expired, used-up and revoked links each get their own page, before any code is asked', async () => {
+    const member = await web.member();
+    const api = await web.apiFor(member);
+    const expiring = await web.sendWithApi(api, { recipients: ['rita@lab.example'], expiresInSeconds: 3600 });
+    const usedUp = await web.sendWithApi(api, { recipients: ['rita@lab.example'], maxDownloads: 1 });
+    const revoked = await web.sendWithApi(api, { recipients: ['rita@lab.example'] });
+    await openTransfer(usedUp, { email: 'rita@lab.example', askCode: () => web.outbox.nextCode('rita@lab.example') });
+    await api.revokeTransfer(revoked.split('/t/')[1]!.split('#')[0]!);
+    clock.advance(3600 * 1000);
+
+    const context = await newContext(browser, 'en-GB', { bypassCSP: true });
+    const page = await context.newPage();
+    for (const [link, title, name] of [
+      [expiring, 'This link has expired', 'closed-expired'],
+      [usedUp, 'This link has been used up', 'closed-exhausted'],
+      [revoked, 'This link was withdrawn', 'closed-revoked'],
+    ] as const) {
+      await page.goto(link);
+      await page.getByRole('heading', { level: 2, name: title }).waitFor();
+      assert.equal(await page.getByLabel('Your e-mail address').count(), 0, 'no code is asked for a closed link');
+      await accessible(page, name);
+    }
+    const fr = await (await newContext(browser, 'fr-FR')).newPage();
+    await fr.goto(expiring);
+    await fr.getByRole('heading', { level: 2, name: 'Ce lien a expiré' }).waitFor();
+  });
+
+  it('follows the browser language, switches on request, remembers it, and words server errors in it', async () => {
+    const context = await newContext(browser, 'fr-FR');
+    const page = await context.newPage();
+    await page.goto(`${web.url}/signin`);
+    await page.getByRole('heading', { level: 1, name: 'Se connecter' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    await page.getByLabel('Adresse e-mail').fill('nobody@hospital.example');
+    await page.getByLabel('Mot de passe').fill('not the password at all');
+    await page.getByLabel(/^Code d’authentification/u).fill('123456');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('alert').filter({ hasText: 'L’adresse e-mail, le mot de passe ou le code n’est pas le bon.' }).waitFor();
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  });
+
+  it('a member sends with the keyboard alone, and copies the link', async () => {
+    await writeFile(join(dir, 'bilan.pdf'), Buffer.from('%PDF-1.4 bilan\n'));
+    const context = await newContext(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
+    const page = await context.newPage();
+    const member = await web.member();
+    await web.signIn(page, member);
+    await page.goto(`${web.url}/send`);
+    await page.getByRole('heading', { level: 1, name: 'Send files' }).waitFor();
+    await tabTo(page, '#file-input');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(join(dir, 'bilan.pdf'));
+    await page.getByText('bilan.pdf').waitFor();
+    await tabTo(page, 'textarea');
+    await page.keyboard.type('dr.martin@clinic.example, lab@clinic.example');
+    await tabTo(page, 'select#expiry');
+    await page.keyboard.press('ArrowDown'); // 14 days, from the default 7
+    await tabTo(page, 'input[type=number]');
+    await page.keyboard.type('3');
+    await tabTo(page, 'button.primary[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'link', 'focus moves to the link');
+    const statement = await page.locator('.statement').innerText();
+    assert.match(statement, /Only dr\.martin@clinic\.example, lab@clinic\.example can open it/u);
+    assert.match(statement, /It can be downloaded 3 times\./u);
+    await tabTo(page, 'button.primary');
+    await page.keyboard.press('Enter');
+    await page.getByText('Link copied.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await page.getByLabel('Link to give the recipients').inputValue());
+    const detail = await new ValiseApi({ serverUrl: web.url }).withToken((await web.apiFor(member)).token).listTransfers();
+    assert.equal(detail.transfers[0]!.expiresAt! - detail.transfers[0]!.createdAt, 14 * 86_400_000);
+  });
+});
