@@ -1,6 +1,7 @@
 // Tests of configuration loading: defaults, every variable, and every problem listed at once.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES, ConfigError, describeConfig, loadConfig, type Env } from './config.js';
 
 const cwd = '/srv/valise';
@@ -38,8 +39,11 @@ describe('loadConfig', () => {
         maxRecipients: 50,
       },
       trustProxy: false,
+      // The web build beside the server package, wherever the checkout is (config.js is in apps/server/dist).
+      webDir: fileURLToPath(new URL('../../web/dist', import.meta.url)),
       logLevel: 'info',
     });
+    assert.equal(loadConfig({ VALISE_WEB_DIR: 'site' }, { cwd }).webDir, '/srv/valise/site', 'a relative VALISE_WEB_DIR is from the working folder');
   });
 
   it('returns a deeply frozen object', () => {

@@ -34,14 +34,18 @@ export async function signOut(): Promise<void> {
   }
 }
 
+/** Shows the sign-in dialog; true once the person signed in again, false if they closed it. */
+export async function askToSignInAgain(): Promise<boolean> {
+  const signedIn = await new Promise<boolean>((resolve) => reauthentication.set(resolve));
+  reauthentication.set(null);
+  return signedIn;
+}
+
 export async function withSession<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (!isApiError(e, 'unauthenticated')) throw e;
-    const signedIn = await new Promise<boolean>((resolve) => reauthentication.set(resolve));
-    reauthentication.set(null);
-    if (!signedIn) throw e;
+    if (!isApiError(e, 'unauthenticated') || !(await askToSignInAgain())) throw e;
     return call();
   }
 }

@@ -1,13 +1,13 @@
 // Sending: pick or drop files, name the recipients, choose expiry and downloads within policy, add a message.
 // Encryption and upload run in a worker; the page shows one bar per file and one overall, and ends with the link
 // and a plain statement of who can open it, until when, how many times.
-import type { TransferProgress } from '@valise/client';
+import { type TransferProgress, isApiError } from '@valise/client';
 import type { TransferPolicy } from '@valise/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../errors.js';
 import { formatBytes, formatDateTime, t, tPlural } from '../i18n/i18n.js';
-import { withSession } from '../session.js';
+import { askToSignInAgain, withSession } from '../session.js';
 import { ErrorBox, Notice, TextArea, TextField } from '../components/forms.js';
 import { ProgressBar } from '../components/progress.js';
 import { type UploadCommand, type UploadEvent, rebuildFailure } from '../workers/messages.js';
@@ -86,8 +86,9 @@ export function SendPage() {
           w.terminate();
           const error = rebuildFailure(data.failure);
           setSending({ name: 'form' });
-          // A session that ended mid-send: sign in again, then the same files resume where they stopped.
-          void withSession(() => Promise.reject(error)).then(undefined, (e: unknown) => setFailure(errorText(e)));
+          if (!isApiError(error, 'unauthenticated')) return setFailure(errorText(error));
+          // The session ended mid-send: once signed in again, the same files resume where they stopped.
+          void askToSignInAgain().then((again) => (again ? start(request) : setFailure(errorText(error))));
           return;
         }
       }
