@@ -26,10 +26,12 @@ export function createStore<T>(initial: T): Store<T> {
 }
 
 export function useStore<T>(store: Store<T>): T {
-  const [value, setValue] = useState(store.get());
+  // Wrapped in functions: a stored value that is itself a function must not be taken for a lazy initializer or
+  // an updater by useState.
+  const [value, setValue] = useState<T>(() => store.get());
   useEffect(() => {
-    setValue(store.get());
-    return store.subscribe(setValue);
+    setValue(() => store.get());
+    return store.subscribe((next) => setValue(() => next));
   }, [store]);
   return value;
 }
