@@ -64,7 +64,7 @@ describe('send and receive in the browser', async () => {
     await inbox.getByText('Voici les résultats.').waitFor();
     assert.deepEqual(await inbox.locator('.file-name').allInnerTexts(), ['résultats.txt', 'scan.bin']);
     await screenshot(inbox, 'receive-ready');
-    await inbox.getByRole('button', { name: 'Download and decrypt' }).click();
+    await inbox.getByRole('button', { name: 'Download in the browser' }).click();
     for (const [name, bytes] of [['résultats.txt', small], ['scan.bin', big]] as const) {
       const save = inbox.getByRole('link', { name: `Save ${name}` });
       await save.waitFor({ timeout: 240_000 });

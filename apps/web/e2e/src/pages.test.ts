@@ -95,7 +95,7 @@ describe('web pages', async () => {
     await accessible(inbox, 'receive-code-wrong');
     await inbox.getByLabel('Code from the e-mail').fill(await web.outbox.nextCode('rita@lab.example'));
     await inbox.getByRole('button', { name: 'Open' }).click();
-    await inbox.getByRole('button', { name: 'Download and decrypt' }).waitFor();
+    await inbox.getByRole('button', { name: 'Save into a folder…' }).waitFor();
     await accessible(inbox, 'receive-ready');
 
     const french = await newContext(browser, 'fr-FR', { bypassCSP: true });

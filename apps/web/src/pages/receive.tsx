@@ -7,7 +7,7 @@ import { type ClosedReason, closedReason, errorText } from '../errors.js';
 import { formatBytes, formatDateTime, t, tPlural } from '../i18n/i18n.js';
 import { ErrorBox, Notice, TextField } from '../components/forms.js';
 import { ProgressBar } from '../components/progress.js';
-import { type DownloadEvent, type ReceivedFile, rebuildFailure } from '../workers/messages.js';
+import { type DownloadEvent, type DownloadRequest, type ReceivedFile, rebuildFailure } from '../workers/messages.js';
 
 type Stage =
   | { name: 'checking' }
@@ -17,6 +17,7 @@ type Stage =
   | { name: 'ready'; opened: OpenedTransfer }
   | { name: 'downloading'; opened: OpenedTransfer; progress: TransferProgress | null }
   | { name: 'done'; opened: OpenedTransfer; files: Array<ReceivedFile & { url: string }> }
+  | { name: 'saved'; opened: OpenedTransfer; files: Array<{ name: string; size: number }> }
   | { name: 'closed'; reason: ClosedReason }
   | { name: 'no_secret' }
   | { name: 'failed'; message: string };
@@ -80,11 +81,13 @@ function StageView({ stage, setStage, onIdentify }: { stage: Stage; setStage: (s
     case 'code':
       return <CodeForm ask={stage.ask} onSubmit={(code) => { setStage({ name: 'opening' }); stage.answer(code); }} />;
     case 'ready':
-      return <ReadyView opened={stage.opened} onDownload={() => download(stage.opened, setStage)} />;
+      return <ReadyView opened={stage.opened} onDownload={(folder) => download(stage.opened, setStage, folder)} />;
     case 'downloading':
       return <DownloadingView opened={stage.opened} progress={stage.progress} />;
     case 'done':
       return <DoneView opened={stage.opened} files={stage.files} />;
+    case 'saved':
+      return <SavedView files={stage.files} />;
   }
 }
 
@@ -137,9 +140,23 @@ function CodeForm({ ask, onSubmit }: { ask: AskCodeContext; onSubmit: (code: str
   );
 }
 
-function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload: () => void }) {
+/** The File System Access API, where the browser offers it (Chromium-based browsers, not blocked by policy). */
+type FolderPicker = (options: { mode: 'readwrite' }) => Promise<FileSystemDirectoryHandle>;
+const folderPicker = (globalThis as unknown as { showDirectoryPicker?: FolderPicker }).showDirectoryPicker;
+
+function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload: (folder?: FileSystemDirectoryHandle) => void }) {
+  const [pickError, setPickError] = useState<string | null>(null);
   const files = opened.manifest.files;
   const total = files.reduce((n, f) => n + f.size, 0);
+  const intoFolder = async () => {
+    setPickError(null);
+    try {
+      onDownload(await folderPicker!.call(globalThis, { mode: 'readwrite' }));
+    } catch (e) {
+      // Cancelled, or refused by policy: the browser's own downloads still work.
+      if (!(e instanceof DOMException && e.name === 'AbortError')) setPickError(t('receive.folder_refused'));
+    }
+  };
   return (
     <div class="stack">
       {opened.manifest.message !== null && (
@@ -153,7 +170,16 @@ function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload:
         {files.map((f) => <li key={f.fileId}><span class="file-name">{f.name}</span> <span class="file-size">{formatBytes(f.size)}</span></li>)}
       </ul>
       <p class="hint">{t('receive.available_until', { time: formatDateTime(opened.transferExpiresAt) })}</p>
-      <button type="button" class="primary" onClick={onDownload}>{t('receive.download')}</button>
+      {pickError && <ErrorBox>{pickError}</ErrorBox>}
+      {folderPicker ? (
+        <div class="row">
+          <button type="button" class="primary" onClick={() => void intoFolder()}>{t('receive.save_to_folder')}</button>
+          <button type="button" onClick={() => onDownload()}>{t('receive.download_in_browser')}</button>
+        </div>
+      ) : (
+        <button type="button" class="primary" onClick={() => onDownload()}>{t('receive.download')}</button>
+      )}
+      {folderPicker && <p class="hint">{t('receive.folder_hint')}</p>}
     </div>
   );
 }
@@ -191,7 +217,18 @@ function DoneView({ opened, files }: { opened: OpenedTransfer; files: Array<Rece
   );
 }
 
-function download(opened: OpenedTransfer, setStage: (s: Stage) => void) {
+function SavedView({ files }: { files: Array<{ name: string; size: number }> }) {
+  return (
+    <div class="stack">
+      <Notice>{t('receive.saved')}</Notice>
+      <ul class="file-list">
+        {files.map((f) => <li key={f.name}><span class="file-name">{f.name}</span> <span class="file-size">{formatBytes(f.size)}</span></li>)}
+      </ul>
+    </div>
+  );
+}
+
+function download(opened: OpenedTransfer, setStage: (s: Stage) => void, folder?: FileSystemDirectoryHandle) {
   setStage({ name: 'downloading', opened, progress: null });
   const worker = new Worker(new URL('../workers/download.worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data }: MessageEvent<DownloadEvent>) => {
@@ -199,6 +236,7 @@ function download(opened: OpenedTransfer, setStage: (s: Stage) => void) {
     else {
       worker.terminate();
       if (data.kind === 'done') setStage({ name: 'done', opened, files: data.files.map((f) => ({ ...f, url: URL.createObjectURL(f.blob) })) });
+      else if (data.kind === 'saved') setStage({ name: 'saved', opened, files: data.files });
       else setStage(failureStage(rebuildFailure(data.failure)));
     }
   };
@@ -207,6 +245,6 @@ function download(opened: OpenedTransfer, setStage: (s: Stage) => void) {
     setStage({ name: 'failed', message: t('error.unknown') });
   };
   const { api: _api, ...transferable } = opened;
-  worker.postMessage(transferable);
+  worker.postMessage({ ...transferable, folder } satisfies DownloadRequest);
 }
 

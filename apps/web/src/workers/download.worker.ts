@@ -1,9 +1,10 @@
-// Downloads, verifies and decrypts an opened transfer off the page's thread. Each file is assembled as a Blob from
-// one Blob per part, so the browser can keep large files out of the page's memory (and on disk); a file reaches
-// the page only once every file of the transfer verified.
+// Downloads, verifies and decrypts an opened transfer off the page's thread: into a folder the person chose
+// (streamed to disk), or else as one Blob per file, assembled from one Blob per part so the browser can keep large
+// files out of the page's memory (and on disk). Either way nothing is usable before every file verified.
 /// <reference lib="webworker" />
 import { type FileSink, type OpenedTransfer, ValiseApi, downloadTransfer } from '@valise/client';
 import type { Manifest } from '@valise/crypto';
+import { createFolderSinks } from './folder-sinks.js';
 import { type DownloadEvent, type DownloadRequest, type ReceivedFile, describeFailure } from './messages.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -21,6 +22,12 @@ scope.onmessage = async ({ data }: MessageEvent<DownloadRequest>) => {
     api: new ValiseApi({ serverUrl: data.serverUrl }),
   };
   try {
+    if (data.folder) {
+      const sinks = await createFolderSinks(data.folder);
+      await downloadTransfer(opened, { createSink: sinks.createSink, prefetch: 2, onProgress: (progress) => post({ kind: 'progress', progress }) });
+      post({ kind: 'saved', files: sinks.saved });
+      return;
+    }
     await downloadTransfer(opened, {
       createSink: (meta): FileSink => {
         const parts: Blob[] = [];

@@ -34,11 +34,14 @@ export type DownloadRequest = {
   transferExpiresAt: number;
   /** The decrypted manifest (file keys included): it never leaves this browser. */
   manifest: unknown;
+  /** A folder chosen by the person: files stream there. Without one, each file becomes a Blob to save. */
+  folder?: FileSystemDirectoryHandle | undefined;
 };
 
 export type DownloadEvent =
   | { kind: 'progress'; progress: TransferProgress }
   | { kind: 'done'; files: ReceivedFile[] }
+  | { kind: 'saved'; files: Array<{ name: string; size: number }> }
   | { kind: 'failed'; failure: WorkerFailure };
 
 export interface UploadRequest {
