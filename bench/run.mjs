@@ -4,6 +4,7 @@ import { AEADS, measureFormat } from './format.mjs';
 import { startBareServer } from './baseline-http.mjs';
 import { getParts, putParts } from './part-client.mjs';
 import { startValiseBench } from './valise.mjs';
+import { chromiumAvailable, measureSendPageLoad, measureWebTransfer } from './web.mjs';
 import { MiB } from './measure.mjs';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
@@ -69,6 +70,16 @@ row('CLI receive end to end', median(samples.receive), 'MiB/s', `≥ 150 (${spre
 row('CLI send peak RSS', Math.max(...samples.sendRss), 'MiB');
 row('CLI receive peak RSS', Math.max(...samples.receiveRss), 'MiB');
 row('server peak RSS during the transfers', serverRss, 'MiB', '< 200');
+
+if (chromiumAvailable()) {
+  console.error('web app in headless Chromium');
+  const web = await measureWebTransfer({ sizeMiB });
+  row('web encrypt + upload (Chromium)', web.uploadMiBs, 'MiB/s', '≥ 100');
+  row('web download + decrypt (Chromium)', web.downloadMiBs, 'MiB/s', '≥ 100');
+  row('web send page load, cold cache', await measureSendPageLoad(), 'ms');
+} else {
+  console.error('web app figures NOT MEASURED: no Chromium (apt-get install chromium, or set VALISE_CHROMIUM)');
+}
 
 const width = (key, title) => Math.max(title.length, ...rows.map((r) => String(r[key]).length));
 const cols = [['what', 'measure'], ['value', 'value'], ['unit', 'unit'], ['target', 'target']];

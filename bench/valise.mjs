@@ -22,12 +22,12 @@ const debug = (...a) => { if (process.env.BENCH_DEBUG) console.error('[bench]', 
  * Starts a real Valise server process with one enrolled member, for measuring in rounds: `rawParts()` (the server
  * alone), `cliSend()` and `cliReceive(link)` (the CLI end to end). `close()` stops it and reports its peak RSS.
  */
-export async function startValiseBench({ sizeMiB }) {
+export async function startValiseBench({ sizeMiB, env: extraEnv = {} }) {
   const work = mkdtempSync(join(tmpdir(), 'valise-bench-'));
   const dataDir = join(work, 'data');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, VALISE_DATA_DIR: dataDir, VALISE_HOST: '127.0.0.1', VALISE_PORT: String(port), VALISE_PUBLIC_URL: url, VALISE_LOG_LEVEL: 'warn', VALISE_USER_QUOTA: '1TiB' };
+  const env = { ...process.env, VALISE_DATA_DIR: dataDir, VALISE_HOST: '127.0.0.1', VALISE_PORT: String(port), VALISE_PUBLIC_URL: url, VALISE_LOG_LEVEL: 'warn', VALISE_USER_QUOTA: '1TiB', ...extraEnv };
   const server = spawn(process.execPath, [...profiling, join(root, 'apps/server/bin/valise-server.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   server.stderr.resume();
   // If the benchmark itself is interrupted, take the server down with it.
@@ -57,6 +57,8 @@ export async function startValiseBench({ sizeMiB }) {
     const cliEnv = { ...process.env, VALISE_CONFIG_DIR: configDir };
     let received = 0;
     return {
+      url,
+      member: { email, token },
       rawParts: () => rawParts(api, url, dataDir, sizeBytes),
       /** `valise send` of the 1 GiB file: MiB/s from process start to exit, the link, and the CLI's peak RSS. */
       async cliSend() {
