@@ -29,6 +29,8 @@ export interface FileSource {
 }
 
 export type UploadNotice =
+  /** The server made the transfer (its keys are on record): a caller that cancels can abandon it by this id. */
+  | { kind: 'created'; transferId: string }
   | { kind: 'resuming'; transferId: string; partsDone: number; partsTotal: number }
   | { kind: 'restarting'; reason: 'sources_changed' | 'transfer_closed' };
 
@@ -109,6 +111,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
     state = freshState(api.serverUrl, created, files, fingerprint, (opts.now ?? Date.now)());
     // Keys are on record before any ciphertext leaves: a crash now resumes with these keys, never new ones.
     await store?.save(key, state);
+    opts.onNotice?.({ kind: 'created', transferId: state.transferId });
   }
 
   await uploadParts(opts, state, received, store ? () => store.save(key, state) : undefined);

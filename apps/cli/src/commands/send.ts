@@ -45,6 +45,7 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
     const total = sources.reduce((n, s) => n + s.size, 0);
     const progress = createProgressReporter({ stream: ctx.io.stderr, enabled: !ctx.json, label: 'Sending' });
     const onNotice = (n: UploadNotice) => {
+      if (n.kind === 'created') return; // nothing to tell: the keys are saved and the parts start
       if (n.kind === 'resuming') ctx.note(`Resuming an interrupted send (${n.partsDone} of ${n.partsTotal} parts already on the server).`);
       else if (n.reason === 'sources_changed') ctx.note('The files or settings changed since the interrupted send: starting over with new keys.');
       else ctx.note('The interrupted send is no longer open on the server: starting over.');

@@ -137,7 +137,7 @@ describe('engines against the real server', { concurrency: 2 }, () => {
     const sent = await uploadTransfer({
       api, files: [memorySource('a.bin', changed)], recipients: ['r@x.example'], resumeStore: store, onNotice: (n) => notices.push(n),
     });
-    assert.deepEqual(notices, [{ kind: 'restarting', reason: 'sources_changed' }]);
+    assert.deepEqual(notices, [{ kind: 'restarting', reason: 'sources_changed' }, { kind: 'created', transferId: sent.transferId }]);
     assert.notEqual(sent.transferId, old!.id);
     const oldRow = await real.db.selectFrom('transfers').select(['state', 'close_reason']).where('id', '=', old!.id).executeTakeFirstOrThrow();
     // The engine gives the old transfer up by revoking it; the server records every sender's revoke as 'revoked'
@@ -155,8 +155,8 @@ describe('engines against the real server', { concurrency: 2 }, () => {
       onProgress: () => controller.abort(new Error('cut')), signal: controller.signal,
     }), /cut/);
     const notices: UploadNotice[] = [];
-    await uploadTransfer({ api, files: [src()], recipients: ['other@x.example'], resumeStore: store, resumeKey: 'job', onNotice: (n) => notices.push(n) });
-    assert.deepEqual(notices, [{ kind: 'restarting', reason: 'sources_changed' }]);
+    const sent = await uploadTransfer({ api, files: [src()], recipients: ['other@x.example'], resumeStore: store, resumeKey: 'job', onNotice: (n) => notices.push(n) });
+    assert.deepEqual(notices, [{ kind: 'restarting', reason: 'sources_changed' }, { kind: 'created', transferId: sent.transferId }]);
     const rows = await real.db.selectFrom('transfers').select('state').where('sender_id', '=', member.id).execute();
     assert.deepEqual(rows.map((r) => r.state).sort(), ['closed', 'ready']);
   });

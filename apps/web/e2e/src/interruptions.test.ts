@@ -82,6 +82,32 @@ describe('interrupted sends in the browser', async () => {
     assert.deepEqual((await transfersOf(member)).map((t) => t.state), ['ready']);
   });
 
+  it('cancelling a send abandons the transfer on the server and forgets its keys', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'cancel.bin');
+    await writeFile(file, randomBytes(SIZE));
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const member = await web.member();
+    await web.signIn(page, member);
+    await fillForm(page, file);
+    await page.getByRole('button', { name: /^Encrypt and send/u }).click();
+    await page.getByRole('button', { name: 'Cancel sending' }).waitFor();
+    while ((await transfersOf(member)).length === 0) await new Promise((r) => setTimeout(r, 20));
+    await page.getByRole('button', { name: 'Cancel sending' }).click();
+    await page.getByRole('button', { name: /^Encrypt and send/u }).waitFor();
+    const [cancelled] = await transfersOf(member);
+    assert.notEqual(cancelled?.state, 'uploading', 'the server no longer waits for parts');
+    const stored = await page.evaluate(() => new Promise<number>((resolve, reject) => {
+      const request = indexedDB.open('valise');
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const count = request.result.transaction('uploads').objectStore('uploads').count();
+        count.onsuccess = () => resolve(count.result);
+      };
+    }));
+    assert.equal(stored, 0, 'no resume state (keys) left in the browser');
+  });
+
   it('a session that ends while the form is filled: sign in again in a dialog, and the send goes on', { timeout: 120_000 }, async () => {
     const file = join(dir, 'note.txt');
     await writeFile(file, 'Compte rendu opératoire\n');

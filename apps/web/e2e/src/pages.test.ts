@@ -132,6 +132,27 @@ describe('web pages', async () => {
     await fr.getByRole('heading', { level: 2, name: 'Ce lien a expiré' }).waitFor();
   });
 
+  it('too many wrong codes: the page says so, and the right code no longer opens', async () => {
+    const member = await web.member();
+    const api = await web.apiFor(member);
+    const link = await web.sendWithApi(api, { recipients: ['rita@lab.example'] });
+    const context = await newContext(browser, 'en-GB', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.getByLabel('Your e-mail address').fill('rita@lab.example');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    const code = await web.outbox.nextCode('rita@lab.example');
+    const wrong = code === '00000000' ? '11111111' : '00000000';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await page.getByLabel('Code from the e-mail').fill(wrong);
+      await page.getByRole('button', { name: 'Open' }).click();
+      if (attempt < 5) await page.getByText(attempt === 4 ? 'That code is not right. 1 attempt left.' : `That code is not right. ${5 - attempt} attempts left.`).waitFor();
+    }
+    await page.getByRole('alert').filter({ hasText: /Too many wrong codes|That code is not right/u }).waitFor();
+    assert.equal(await page.getByLabel('Code from the e-mail').count(), 0, 'no sixth attempt is offered');
+    await accessible(page, 'receive-too-many-attempts');
+  });
+
   it('follows the browser language, switches on request, remembers it, and words server errors in it', async () => {
     const context = await newContext(browser, 'fr-FR');
     const page = await context.newPage();

@@ -12,7 +12,7 @@ const post = (event: UploadEvent) => scope.postMessage(event);
 const api = new ValiseApi({ serverUrl: scope.location.origin, fetch: webFetch });
 /** Parts in flight: the browser uploads several requests at once much faster than one after another. */
 const PARTS_IN_FLIGHT = 4;
-let running: { controller: AbortController; key: string } | undefined;
+let running: { controller: AbortController; key: string; transferId?: string } | undefined;
 
 function sourceOf(file: File): FileSource {
   return {
@@ -29,7 +29,8 @@ function sourceOf(file: File): FileSource {
 async function start(request: UploadRequest): Promise<void> {
   const controller = new AbortController();
   const key = resumeKeyFor(request.files);
-  running = { controller, key };
+  const job: { controller: AbortController; key: string; transferId?: string } = { controller, key };
+  running = job;
   try {
     const result = await uploadTransfer({
       api,
@@ -43,14 +44,16 @@ async function start(request: UploadRequest): Promise<void> {
       concurrency: PARTS_IN_FLIGHT,
       signal: controller.signal,
       onProgress: (progress) => post({ kind: 'progress', progress }),
-      onNotice: (notice) => post(notice.kind === 'resuming'
-        ? { kind: 'resuming', partsDone: notice.partsDone, partsTotal: notice.partsTotal }
-        : { kind: 'restarting' }),
+      onNotice: (notice) => {
+        if (notice.kind === 'created' || notice.kind === 'resuming') job.transferId = notice.transferId;
+        if (notice.kind === 'resuming') post({ kind: 'resuming', partsDone: notice.partsDone, partsTotal: notice.partsTotal });
+        if (notice.kind === 'restarting') post({ kind: 'restarting' });
+      },
     });
     post({ kind: 'done', link: result.link, transferId: result.transferId, expiresAt: result.expiresAt, maxDownloads: result.maxDownloads });
   } catch (error) {
     if (controller.signal.aborted) {
-      await abandon(key);
+      await abandon(key, job.transferId);
       post({ kind: 'cancelled' });
     } else {
       post({ kind: 'failed', failure: describeFailure(error) });
@@ -61,9 +64,9 @@ async function start(request: UploadRequest): Promise<void> {
 }
 
 /** A cancelled send is abandoned for good: the server drops what it received, and the keys are forgotten. */
-async function abandon(key: string): Promise<void> {
-  const state = await browserResumeStore.load(key);
-  if (state) await api.revokeTransfer(state.transferId).catch(() => undefined);
+async function abandon(key: string, transferId: string | undefined): Promise<void> {
+  const id = transferId ?? (await browserResumeStore.load(key))?.transferId;
+  if (id !== undefined) await api.revokeTransfer(id).catch(() => undefined);
   await browserResumeStore.delete(key);
 }
 
