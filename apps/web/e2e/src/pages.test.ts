@@ -1,7 +1,7 @@
 // Every page in a real Chromium: axe-core finds no violation, the closed-link pages say why, the language follows
 // the browser and can be switched (server errors included), and a member can send with the keyboard alone.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -169,6 +169,24 @@ describe('web pages', async () => {
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  });
+
+  it('a whole folder can be sent: each file named by its path inside the folder', async () => {
+    const folder = join(dir, 'dossier');
+    await mkdir(join(folder, 'imagerie'), { recursive: true });
+    await writeFile(join(folder, 'lettre.txt'), 'Cher confrère,\n');
+    await writeFile(join(folder, 'imagerie', 'irm.dcm'), Buffer.from([1, 2, 3, 4]));
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await web.signIn(page, await web.member());
+    await page.setInputFiles('#folder-input', folder);
+    await page.getByText('dossier/imagerie/irm.dcm').waitFor();
+    await page.getByLabel('Recipients').fill('rita@lab.example');
+    await page.getByRole('button', { name: /^Encrypt and send/u }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor();
+    const link = await page.getByLabel('Link to give the recipients').inputValue();
+    const opened = await openTransfer(link, { email: 'rita@lab.example', askCode: () => web.outbox.nextCode('rita@lab.example') });
+    assert.deepEqual(opened.manifest.files.map((f) => f.name).sort(), ['dossier/imagerie/irm.dcm', 'dossier/lettre.txt']);
   });
 
   it('a member sends with the keyboard alone, and copies the link', async () => {

@@ -40,7 +40,8 @@ export function SendPage() {
 
   const addFiles = (list: FileList | null) => {
     if (!list) return;
-    const added = [...list];
+    // Files of a picked folder keep their path inside it as their name ("scans/day1.pdf").
+    const added = [...list].map((f) => (f.webkitRelativePath ? new File([f], f.webkitRelativePath, { type: f.type, lastModified: f.lastModified }) : f));
     setFiles((current) => [...current, ...added.filter((f) => !current.some((c) => c.name === f.name && c.size === f.size && c.lastModified === f.lastModified))]);
   };
 
@@ -162,7 +163,10 @@ function FilePicker({ files, error, disabled, onAdd, onRemove }: {
       {/* The real input, visually hidden but focusable; its label is the visible button and shows its focus. */}
       <input id="file-input" class="visually-hidden file-input" type="file" multiple disabled={disabled}
         onChange={(e) => { onAdd(e.currentTarget.files); e.currentTarget.value = ''; }} />
-      <label class="button" for="file-input">{t('send.pick_files')}</label>
+      <label class="button" for="file-input">{t('send.pick_files')}</label>{' '}
+      <input id="folder-input" class="visually-hidden file-input" type="file" multiple disabled={disabled}
+        {...{ webkitdirectory: true }} onChange={(e) => { onAdd(e.currentTarget.files); e.currentTarget.value = ''; }} />
+      <label class="button" for="folder-input">{t('send.pick_folder')}</label>
       {files.length > 0 && (
         <ul class="file-list">
           {files.map((f, i) => (
