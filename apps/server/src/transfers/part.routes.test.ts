@@ -85,6 +85,35 @@ describe('part uploads', async () => {
           assert.match(answer, /connection: close/i);
         });
 
+        it('a client that goes away mid-part leaves no blob, no row and no unhandled rejection', async () => {
+          const { created, file, ciphertext } = await fresh();
+          const part = partBytes(ciphertext, TWO_PARTS, 0);
+          const before = (await h.storedKeys()).length;
+          const unhandled: unknown[] = [];
+          const onUnhandled = (reason: unknown) => unhandled.push(reason);
+          process.on('unhandledRejection', onUnhandled);
+          try {
+            const url = new URL(h.server.url);
+            const socket = connect(Number(url.port), url.hostname);
+            await new Promise<void>((resolve) => socket.once('connect', resolve));
+            socket.write(
+              `PUT /api/v1/transfers/${created.transferId}/files/${file.fileId}/parts/0 HTTP/1.1\r\n` +
+                `Host: ${url.host}\r\nAuthorization: Bearer ${alice.token}\r\nContent-Type: application/octet-stream\r\n` +
+                `${PART_HASH_HEADER}: ${sha256Of(part)}\r\nContent-Length: ${part.length}\r\n\r\n`,
+            );
+            await new Promise<void>((resolve) => socket.write(part.subarray(0, part.length >> 1), () => resolve()));
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            socket.destroy();
+            await new Promise((resolve) => setTimeout(resolve, 300));
+          } finally {
+            process.off('unhandledRejection', onUnhandled);
+          }
+          assert.deepEqual(unhandled, []);
+          assert.equal((await h.storedKeys()).length, before, 'no blob left behind');
+          assert.deepEqual(await h.blobKeys(created.transferId), []);
+          assert.equal((await h.putPart(alice, created.transferId, file.fileId, 0, part)).status, 200, 'the server goes on serving');
+        });
+
         it('replaces a re-uploaded part and deletes the old blob, also when two uploads race', async () => {
           const { created, file, ciphertext } = await fresh();
           const part = partBytes(ciphertext, TWO_PARTS, 1);

@@ -80,11 +80,13 @@ export class PartService {
     const key = newBlobKey();
     const hashing = new HashingStream();
     const feeding = pipeline(upload.body, hashing);
+    // A client that goes away mid-part rejects this while blobs.put is still running; it is awaited (or its
+    // failure superseded by put's) below, so mark it handled now rather than leave an unhandled rejection.
+    feeding.catch(() => undefined);
     try {
       await blobs.put(key, hashing, size);
       await feeding;
     } catch (error) {
-      feeding.catch(() => undefined);
       await blobs.delete(key).catch(() => undefined);
       if (error instanceof BlobSizeMismatchError) {
         throw new AppError('part_size_mismatch', { detail: `Part ${target.index} must be ${size} bytes; ${hashing.bytes} arrived.` });

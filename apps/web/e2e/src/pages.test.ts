@@ -199,7 +199,9 @@ describe('web pages', async () => {
     await page.goto(`${web.url}/send`);
     await page.getByRole('heading', { level: 1, name: 'Send files' }).waitFor();
     await tabTo(page, '#file-input');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    // Space opens a focused file input (Enter too, in Chromium): either is the keyboard's way to the picker.
+    const chooser = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press('Space')])
+      .then(([c]) => c, () => Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]).then(([c]) => c));
     await chooser.setFiles(join(dir, 'bilan.pdf'));
     await page.getByText('bilan.pdf').waitFor();
     await tabTo(page, 'textarea');
