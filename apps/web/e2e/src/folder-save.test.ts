@@ -5,41 +5,33 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { WebServer, launchChromium, newContext, screenshot } from './kit.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSuite, newContext, screenshot } from './kit.js';
 
 const MiB = 1024 * 1024;
 
 describe('receiving into a folder', async () => {
-  const { browser, failure } = await launchChromium();
-  if (failure) it('Chromium is available', () => assert.fail(failure));
-  if (!browser) return;
-  const chromium: Browser = browser;
-  let web: WebServer;
-  before(async () => { web = await WebServer.start(); });
-  after(async () => {
-    await web?.close();
-    await chromium.close();
-  });
+  const suite = await browserSuite();
+  if (!suite) return;
 
-  async function recipientPage(): Promise<Page> {
-    const context = await newContext(chromium);
+  const recipientPage = async (): Promise<Page> => {
+    const context = await newContext(suite.browser);
     await context.addInitScript(() => {
       (globalThis as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker =
         () => navigator.storage.getDirectory();
     });
     return context.newPage();
-  }
+  };
 
-  async function open(page: Page, link: string): Promise<void> {
+  const open = async (page: Page, link: string): Promise<void> => {
     await page.goto(link);
     await page.getByLabel('Your e-mail address').fill('rita@lab.example');
     await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByLabel('Code from the e-mail').fill(await web.outbox.nextCode('rita@lab.example'));
+    await page.getByLabel('Code from the e-mail').fill(await suite.web.outbox.nextCode('rita@lab.example'));
     await page.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('button', { name: 'Save into a folder…' }).click();
-  }
+  };
 
   /** Name → SHA-256 of every file in the origin-private folder. */
   const folderContents = (page: Page) => page.evaluate(async () => {
@@ -53,14 +45,14 @@ describe('receiving into a folder', async () => {
   });
 
   it('streams every file into the chosen folder, byte-identical, without replacing what is there', { timeout: 120_000 }, async () => {
-    const member = await web.member();
-    const api = await web.apiFor(member);
+    const member = await suite.web.member();
+    const api = await suite.web.apiFor(member);
     const big = randomBytes(40 * MiB);
     const file = { name: 'irm.bin', type: 'application/octet-stream', size: big.length, readRange: async (a: number, b: number) => new Uint8Array(big.subarray(a, b)) };
     const { uploadTransfer } = await import('@valise/client');
     const { link } = await uploadTransfer({ api, files: [file, { ...file, name: '../../etc/passwd', size: 5, readRange: async (a: number, b: number) => new TextEncoder().encode('root\n').slice(a, b) }], recipients: ['rita@lab.example'] });
     const page = await recipientPage();
-    await page.goto(web.url + '/accessibility');
+    await page.goto(suite.web.url + '/accessibility');
     await page.evaluate(async () => {
       const root = await navigator.storage.getDirectory();
       const existing = await (await root.getFileHandle('irm.bin', { create: true })).createWritable();
@@ -79,13 +71,13 @@ describe('receiving into a folder', async () => {
   });
 
   it('a download altered on the server fails verification and leaves nothing in the folder', { timeout: 120_000 }, async () => {
-    const member = await web.member();
-    const api = await web.apiFor(member);
-    const link = await web.sendWithApi(api, { recipients: ['rita@lab.example'] });
+    const member = await suite.web.member();
+    const api = await suite.web.apiFor(member);
+    const link = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'] });
     const transferId = link.split('/t/')[1]!.split('#')[0]!;
     // Flip one byte of the stored ciphertext.
-    const part = await web.server.ctx.database.db.selectFrom('parts').select('blob_key').where('transfer_id', '=', transferId).executeTakeFirstOrThrow();
-    const { blobs } = web.server.ctx.config;
+    const part = await suite.web.server.ctx.database.db.selectFrom('parts').select('blob_key').where('transfer_id', '=', transferId).executeTakeFirstOrThrow();
+    const { blobs } = suite.web.server.ctx.config;
     assert.equal(blobs.kind, 'fs');
     const path = join(blobs.kind === 'fs' ? blobs.dir : '', part.blob_key.slice(0, 2), part.blob_key);
     const stored = await readFile(path);

@@ -3,61 +3,49 @@
 // new sign-in.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { partCount } from '@valise/crypto';
-import type { Browser, Page } from 'playwright-core';
-import { WebServer, launchChromium, newContext, screenshot, type WebMember } from './kit.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, newContext, screenshot, type WebMember } from './kit.js';
 
 const MiB = 1024 * 1024;
 /** Ten parts of 8 MiB (a size of exactly 80 MiB would need an eleventh, empty, final chunk: docs/format.md §3.2). */
 const SIZE = 80 * MiB - 1;
 
 describe('interrupted sends in the browser', async () => {
-  const { browser, failure } = await launchChromium();
-  if (failure) it('Chromium is available', () => assert.fail(failure));
-  if (!browser) return;
-  let web: WebServer;
-  let dir: string;
-  before(async () => {
-    web = await WebServer.start();
-    dir = await mkdtemp(join(tmpdir(), 'valise-web-'));
-  });
-  after(async () => {
-    await web?.close();
-    await (browser as Browser).close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = await browserSuite();
+  if (!suite) return;
+  const { browser } = suite;
 
-  async function fillForm(page: Page, file: string): Promise<void> {
+  const fillForm = async (page: Page, file: string): Promise<void> => {
     await page.setInputFiles('#file-input', file);
     await page.getByLabel('Recipients').fill('rita@lab.example');
     await page.getByLabel('Message (optional)').fill('Suite du dossier');
-  }
+  };
 
-  async function transfersOf(member: WebMember) {
-    return web.server.ctx.database.db.selectFrom('transfers').innerJoin('users', 'users.id', 'transfers.sender_id')
+  const transfersOf = async (member: WebMember) => {
+    return suite.web.server.ctx.database.db.selectFrom('transfers').innerJoin('users', 'users.id', 'transfers.sender_id')
       .select(['transfers.id', 'transfers.state']).where('users.email', '=', member.email).execute();
-  }
+  };
 
   it('a reload in the middle of an upload: the same file picked again resumes, sending only missing parts', { timeout: 240_000 }, async () => {
-    const file = join(dir, 'irm.bin');
+    const file = join(suite.dir, 'irm.bin');
     await writeFile(file, randomBytes(SIZE));
     assert.equal(partCount(SIZE), 10);
     const context = await newContext(browser);
     const parts: string[] = [];
     context.on('request', (r) => { if (r.method() === 'PUT' && r.url().includes('/parts/')) parts.push(r.url()); });
     const page = await context.newPage();
-    const member = await web.member();
-    await web.signIn(page, member);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
     await fillForm(page, file);
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     // Reload once a few parts are on the server.
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const stored = await web.server.ctx.database.db.selectFrom('parts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const stored = await suite.web.server.ctx.database.db.selectFrom('parts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       if (Number(stored.n) >= 3) break;
       assert.ok(Date.now() < deadline, 'parts reach the server');
       await new Promise((r) => setTimeout(r, 50));
@@ -65,7 +53,7 @@ describe('interrupted sends in the browser', async () => {
     await page.reload();
     const [interrupted] = await transfersOf(member);
     assert.equal(interrupted?.state, 'uploading');
-    const before = (await web.server.ctx.database.db.selectFrom('parts').select('idx').where('transfer_id', '=', interrupted!.id).execute()).length;
+    const before = (await suite.web.server.ctx.database.db.selectFrom('parts').select('idx').where('transfer_id', '=', interrupted!.id).execute()).length;
     assert.ok(before >= 3 && before < 10, `part of the file was uploaded (${before} of 10)`);
 
     parts.length = 0;
@@ -83,12 +71,12 @@ describe('interrupted sends in the browser', async () => {
   });
 
   it('cancelling a send abandons the transfer on the server and forgets its keys', { timeout: 120_000 }, async () => {
-    const file = join(dir, 'cancel.bin');
+    const file = join(suite.dir, 'cancel.bin');
     await writeFile(file, randomBytes(SIZE));
     const context = await newContext(browser);
     const page = await context.newPage();
-    const member = await web.member();
-    await web.signIn(page, member);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
     await fillForm(page, file);
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     await page.getByRole('button', { name: 'Cancel sending' }).waitFor();
@@ -109,23 +97,23 @@ describe('interrupted sends in the browser', async () => {
   });
 
   it('a session that ends while the form is filled: sign in again in a dialog, and the send goes on', { timeout: 120_000 }, async () => {
-    const file = join(dir, 'note.txt');
+    const file = join(suite.dir, 'note.txt');
     await writeFile(file, 'Compte rendu opératoire\n');
     const context = await newContext(browser);
     const page = await context.newPage();
-    const member = await web.member();
-    await web.signIn(page, member);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
     await fillForm(page, file);
     // The session ends (an administrator revoked it, or it timed out) while the person was typing.
-    const user = await web.server.ctx.database.db.selectFrom('users').select('id').where('email', '=', member.email).executeTakeFirstOrThrow();
-    await web.server.ctx.database.db.updateTable('sessions').set({ revoked_at: Date.now() }).where('user_id', '=', user.id).execute();
+    const user = await suite.web.server.ctx.database.db.selectFrom('users').select('id').where('email', '=', member.email).executeTakeFirstOrThrow();
+    await suite.web.server.ctx.database.db.updateTable('sessions').set({ revoked_at: Date.now() }).where('user_id', '=', user.id).execute();
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     const dialog = page.getByRole('dialog', { name: 'Please sign in again' });
     await dialog.waitFor();
     await screenshot(page, 'session-ended');
     await dialog.getByLabel('E-mail address').fill(member.email);
     await dialog.getByLabel('Password').fill(member.password);
-    await dialog.getByLabel(/^Authenticator code/u).fill(web.nextTotp(member));
+    await dialog.getByLabel(/^Authenticator code/u).fill(suite.web.nextTotp(member));
     await dialog.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor({ timeout: 60_000 });
     assert.match(await page.locator('.statement').innerText(), /Only rita@lab\.example can open it/u);

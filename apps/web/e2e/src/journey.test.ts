@@ -3,44 +3,31 @@
 // Valise server; the link's secret leaves the address bar and never reaches the server.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { WebServer, launchChromium, newContext, screenshot, watch } from './kit.js';
+import { describe, it } from 'node:test';
+import { browserSuite, newContext, screenshot, watch } from './kit.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('send and receive in the browser', async () => {
-  const { browser, failure } = await launchChromium();
-  if (failure) it('Chromium is available', () => assert.fail(failure));
-  if (!browser) return;
-  let web: WebServer;
-  let dir: string;
-  before(async () => {
-    web = await WebServer.start();
-    dir = await mkdtemp(join(tmpdir(), 'valise-web-'));
-  });
-  after(async () => {
-    await web?.close();
-    await (browser as Browser).close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = await browserSuite();
+  if (!suite) return;
+  const { browser } = suite;
 
   it('two files, one of 200 MiB, arrive byte-identical in another browser context', { timeout: 300_000 }, async () => {
     const small = Buffer.from('Résultats — patient 0042\nNégatif.\n', 'utf8');
     const big = Buffer.concat(Array.from({ length: 200 }, () => randomBytes(MiB)));
-    await writeFile(join(dir, 'résultats.txt'), small);
-    await writeFile(join(dir, 'scan.bin'), big);
+    await writeFile(join(suite.dir, 'résultats.txt'), small);
+    await writeFile(join(suite.dir, 'scan.bin'), big);
 
     const sender = await newContext(browser);
     const sent = watch(sender);
     const page = await sender.newPage();
-    const member = await web.member();
-    await web.signIn(page, member);
-    await page.setInputFiles('#file-input', [join(dir, 'résultats.txt'), join(dir, 'scan.bin')]);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
+    await page.setInputFiles('#file-input', [join(suite.dir, 'résultats.txt'), join(suite.dir, 'scan.bin')]);
     await page.getByLabel('Recipients').fill('rita@lab.example');
     await page.getByLabel('Message (optional)').fill('Voici les résultats.\nBien à vous.');
     await screenshot(page, 'send-filled');
@@ -48,7 +35,7 @@ describe('send and receive in the browser', async () => {
     await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor({ timeout: 240_000 });
     await screenshot(page, 'send-done');
     const link = await page.getByLabel('Link to give the recipients').inputValue();
-    assert.match(link, new RegExp(`^${web.url}/t/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`, 'u'));
+    assert.match(link, new RegExp(`^${suite.web.url}/t/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`, 'u'));
     assert.match(await page.locator('.statement').innerText(), /Only rita@lab\.example can open it/u);
 
     const recipient = await newContext(browser);
@@ -58,7 +45,7 @@ describe('send and receive in the browser', async () => {
     await inbox.getByLabel('Your e-mail address').fill('rita@lab.example');
     assert.equal(new URL(inbox.url()).hash, '', 'the secret left the address bar');
     await inbox.getByRole('button', { name: 'Send me a code' }).click();
-    await inbox.getByLabel('Code from the e-mail').fill(await web.outbox.nextCode('rita@lab.example'));
+    await inbox.getByLabel('Code from the e-mail').fill(await suite.web.outbox.nextCode('rita@lab.example'));
     await screenshot(inbox, 'receive-code');
     await inbox.getByRole('button', { name: 'Open' }).click();
     await inbox.getByText('Voici les résultats.').waitFor();
@@ -76,14 +63,14 @@ describe('send and receive in the browser', async () => {
     await screenshot(inbox, 'receive-done');
 
     // The sender sees who opened it.
-    await page.goto(`${web.url}/transfers`);
+    await page.goto(`${suite.web.url}/transfers`);
     await page.getByText('Who opened what, and when').click();
     await page.getByText('rita@lab.example opened the transfer').waitFor();
     await page.getByText('rita@lab.example finished downloading').waitFor();
     await screenshot(page, 'dashboard-after');
 
     for (const url of [...sent.requests, ...received.requests]) {
-      assert.ok(url.startsWith(`${web.url}/`) || url.startsWith('blob:'), `only the Valise server is contacted (${url})`);
+      assert.ok(url.startsWith(`${suite.web.url}/`) || url.startsWith('blob:'), `only the Valise server is contacted (${url})`);
       assert.ok(!url.includes('#'), 'no request carries a fragment');
     }
     assert.ok(!received.requests.some((u) => u.includes(link.split('#')[1]!)), 'the link secret never goes to the server');

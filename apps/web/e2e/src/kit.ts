@@ -1,7 +1,9 @@
 // The web app's test kit: Debian's Chromium driven by playwright-core, the real server (with its web build) on a
 // loopback port, enrolled members, the outbox for e-mailed codes, a log of every request a page makes, screenshots.
 import assert from 'node:assert/strict';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { after, before, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ValiseApi, uploadTransfer } from '@valise/client';
@@ -117,6 +119,36 @@ export class WebServer {
   async close(): Promise<void> {
     await this.server.close();
   }
+}
+
+export interface BrowserSuite {
+  readonly browser: Browser;
+  /** Started before the suite's first test. */
+  web: WebServer;
+  /** A scratch folder, removed after the suite. */
+  dir: string;
+}
+
+/**
+ * The common frame of a browser test suite, to call inside `describe`: Chromium (or the plain line / CI failure
+ * of launchChromium), then before the tests a real server and a scratch folder, all closed after them.
+ * Returns null when there is no Chromium to run the suite with.
+ */
+export async function browserSuite(options: Omit<TestServerOptions, 'domain'> = {}): Promise<BrowserSuite | null> {
+  const { browser, failure } = await launchChromium();
+  if (failure) it('Chromium is available', () => assert.fail(failure));
+  if (!browser) return null;
+  const suite = { browser } as BrowserSuite;
+  before(async () => {
+    suite.web = await WebServer.start(options);
+    suite.dir = await mkdtemp(join(tmpdir(), 'valise-web-'));
+  });
+  after(async () => {
+    await suite.web?.close();
+    await browser.close();
+    if (suite.dir) await rm(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 /** A fresh browser context (its own cookies and storage: another person), in English unless told. */

@@ -1,32 +1,20 @@
 // Every page in a real Chromium: axe-core finds no violation, the closed-link pages say why, the language follows
 // the browser and can be switched (server errors included), and a member can send with the keyboard alone.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ValiseApi, openTransfer } from '@valise/client';
 import { inviteMember } from '@valise/server';
 import { ManualClock } from '@valise/server/testing';
-import type { Browser, Page } from 'playwright-core';
-import { WebServer, axeViolations, launchChromium, newContext, screenshot, tabTo } from './kit.js';
+import type { Page } from 'playwright-core';
+import { axeViolations, browserSuite, newContext, screenshot, tabTo } from './kit.js';
 
 describe('web pages', async () => {
-  const { browser, failure } = await launchChromium();
-  if (failure) it('Chromium is available', () => assert.fail(failure));
-  if (!browser) return;
   const clock = new ManualClock(Date.now());
-  let web: WebServer;
-  let dir: string;
-  before(async () => {
-    web = await WebServer.start({ clock });
-    dir = await mkdtemp(join(tmpdir(), 'valise-web-'));
-  });
-  after(async () => {
-    await web?.close();
-    await (browser as Browser).close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = await browserSuite({ clock });
+  if (!suite) return;
+  const { browser } = suite;
 
   /** axe on the page as it is, plus a screenshot named after it. */
   async function accessible(page: Page, name: string): Promise<void> {
@@ -37,10 +25,10 @@ describe('web pages', async () => {
   it('every page passes axe-core, signed out, signed in, and in French', async () => {
     const context = await newContext(browser, 'en-GB', { bypassCSP: true });
     const page = await context.newPage();
-    await page.goto(`${web.url}/signin`);
+    await page.goto(`${suite.web.url}/signin`);
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await accessible(page, 'signin');
-    await page.goto(`${web.url}/accessibility`);
+    await page.goto(`${suite.web.url}/accessibility`);
     await page.getByRole('heading', { level: 1, name: 'Accessibility' }).waitFor();
     // The check can fail: an image without a text alternative is reported.
     await page.evaluate(() => document.body.append(Object.assign(document.createElement('img'), { src: '/favicon.svg' })));
@@ -48,19 +36,19 @@ describe('web pages', async () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Accessibility' }).waitFor();
     await accessible(page, 'accessibility');
-    await page.goto(`${web.url}/nowhere-at-all`).catch(() => undefined);
-    await page.goto(`${web.url}/t/AAAAAAAAAAAAAAAAAAAAAA`);
+    await page.goto(`${suite.web.url}/nowhere-at-all`).catch(() => undefined);
+    await page.goto(`${suite.web.url}/t/AAAAAAAAAAAAAAAAAAAAAA`);
     await page.getByText('This link is incomplete').waitFor();
     await accessible(page, 'receive-no-secret');
 
-    const { enrollmentLink } = await inviteMember(web.server.ctx, 'new.nurse@hospital.example', { admin: false });
-    await page.goto(enrollmentLink.replace(/^https?:\/\/[^/]+/u, web.url));
+    const { enrollmentLink } = await inviteMember(suite.web.server.ctx, 'new.nurse@hospital.example', { admin: false });
+    await page.goto(enrollmentLink.replace(/^https?:\/\/[^/]+/u, suite.web.url));
     await page.getByRole('img', { name: /QR code/u }).waitFor();
     assert.equal(new URL(page.url()).hash, '', 'the enrollment token left the address bar');
     await accessible(page, 'enroll');
 
-    const member = await web.member();
-    await web.signIn(page, member);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
     await accessible(page, 'send');
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     await page.getByText('Choose at least one file.').waitFor();
@@ -69,8 +57,8 @@ describe('web pages', async () => {
     await page.getByText('You have not sent anything yet.').waitFor();
     await accessible(page, 'dashboard-empty');
 
-    const api = await web.apiFor(member);
-    const link = await web.sendWithApi(api, { recipients: ['rita@lab.example'], message: 'Bonjour' });
+    const api = await suite.web.apiFor(member);
+    const link = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'], message: 'Bonjour' });
     await page.reload();
     await page.getByText('Who opened what, and when').click();
     await page.getByText('Nobody has opened this transfer yet.').waitFor();
@@ -93,25 +81,25 @@ describe('web pages', async () => {
     await inbox.getByRole('button', { name: 'Open' }).click();
     await inbox.getByText('That code is not right. 4 attempts left.').waitFor();
     await accessible(inbox, 'receive-code-wrong');
-    await inbox.getByLabel('Code from the e-mail').fill(await web.outbox.nextCode('rita@lab.example'));
+    await inbox.getByLabel('Code from the e-mail').fill(await suite.web.outbox.nextCode('rita@lab.example'));
     await inbox.getByRole('button', { name: 'Open' }).click();
     await inbox.getByRole('button', { name: 'Save into a folder…' }).waitFor();
     await accessible(inbox, 'receive-ready');
 
     const french = await newContext(browser, 'fr-FR', { bypassCSP: true });
     const fr = await french.newPage();
-    await fr.goto(`${web.url}/signin`);
+    await fr.goto(`${suite.web.url}/signin`);
     await fr.getByRole('heading', { level: 1, name: 'Se connecter' }).waitFor();
     await accessible(fr, 'signin-fr');
   });
 
   it('expired, used-up and revoked links each get their own page, before any code is asked', async () => {
-    const member = await web.member();
-    const api = await web.apiFor(member);
-    const expiring = await web.sendWithApi(api, { recipients: ['rita@lab.example'], expiresInSeconds: 3600 });
-    const usedUp = await web.sendWithApi(api, { recipients: ['rita@lab.example'], maxDownloads: 1 });
-    const revoked = await web.sendWithApi(api, { recipients: ['rita@lab.example'] });
-    await openTransfer(usedUp, { email: 'rita@lab.example', askCode: () => web.outbox.nextCode('rita@lab.example') });
+    const member = await suite.web.member();
+    const api = await suite.web.apiFor(member);
+    const expiring = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'], expiresInSeconds: 3600 });
+    const usedUp = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'], maxDownloads: 1 });
+    const revoked = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'] });
+    await openTransfer(usedUp, { email: 'rita@lab.example', askCode: () => suite.web.outbox.nextCode('rita@lab.example') });
     await api.revokeTransfer(revoked.split('/t/')[1]!.split('#')[0]!);
     clock.advance(3600 * 1000);
 
@@ -133,15 +121,15 @@ describe('web pages', async () => {
   });
 
   it('too many wrong codes: the page says so, and the right code no longer opens', async () => {
-    const member = await web.member();
-    const api = await web.apiFor(member);
-    const link = await web.sendWithApi(api, { recipients: ['rita@lab.example'] });
+    const member = await suite.web.member();
+    const api = await suite.web.apiFor(member);
+    const link = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'] });
     const context = await newContext(browser, 'en-GB', { bypassCSP: true });
     const page = await context.newPage();
     await page.goto(link);
     await page.getByLabel('Your e-mail address').fill('rita@lab.example');
     await page.getByRole('button', { name: 'Send me a code' }).click();
-    const code = await web.outbox.nextCode('rita@lab.example');
+    const code = await suite.web.outbox.nextCode('rita@lab.example');
     const wrong = code === '00000000' ? '11111111' : '00000000';
     for (let attempt = 1; attempt <= 5; attempt++) {
       await page.getByLabel('Code from the e-mail').fill(wrong);
@@ -156,7 +144,7 @@ describe('web pages', async () => {
   it('follows the browser language, switches on request, remembers it, and words server errors in it', async () => {
     const context = await newContext(browser, 'fr-FR');
     const page = await context.newPage();
-    await page.goto(`${web.url}/signin`);
+    await page.goto(`${suite.web.url}/signin`);
     await page.getByRole('heading', { level: 1, name: 'Se connecter' }).waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     await page.getByLabel('Adresse e-mail').fill('nobody@hospital.example');
@@ -172,37 +160,37 @@ describe('web pages', async () => {
   });
 
   it('a whole folder can be sent: each file named by its path inside the folder', async () => {
-    const folder = join(dir, 'dossier');
+    const folder = join(suite.dir, 'dossier');
     await mkdir(join(folder, 'imagerie'), { recursive: true });
     await writeFile(join(folder, 'lettre.txt'), 'Cher confrère,\n');
     await writeFile(join(folder, 'imagerie', 'irm.dcm'), Buffer.from([1, 2, 3, 4]));
     const context = await newContext(browser);
     const page = await context.newPage();
-    await web.signIn(page, await web.member());
+    await suite.web.signIn(page, await suite.web.member());
     await page.setInputFiles('#folder-input', folder);
     await page.getByText('dossier/imagerie/irm.dcm').waitFor();
     await page.getByLabel('Recipients').fill('rita@lab.example');
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor();
     const link = await page.getByLabel('Link to give the recipients').inputValue();
-    const opened = await openTransfer(link, { email: 'rita@lab.example', askCode: () => web.outbox.nextCode('rita@lab.example') });
+    const opened = await openTransfer(link, { email: 'rita@lab.example', askCode: () => suite.web.outbox.nextCode('rita@lab.example') });
     assert.deepEqual(opened.manifest.files.map((f) => f.name).sort(), ['dossier/imagerie/irm.dcm', 'dossier/lettre.txt']);
   });
 
   it('a member sends with the keyboard alone, and copies the link', async () => {
-    await writeFile(join(dir, 'bilan.pdf'), Buffer.from('%PDF-1.4 bilan\n'));
+    await writeFile(join(suite.dir, 'bilan.pdf'), Buffer.from('%PDF-1.4 bilan\n'));
     const context = await newContext(browser);
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.web.url });
     const page = await context.newPage();
-    const member = await web.member();
-    await web.signIn(page, member);
-    await page.goto(`${web.url}/send`);
+    const member = await suite.web.member();
+    await suite.web.signIn(page, member);
+    await page.goto(`${suite.web.url}/send`);
     await page.getByRole('heading', { level: 1, name: 'Send files' }).waitFor();
     await tabTo(page, '#file-input');
     // Space opens a focused file input (Enter too, in Chromium): either is the keyboard's way to the picker.
     const chooser = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press('Space')])
       .then(([c]) => c, () => Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]).then(([c]) => c));
-    await chooser.setFiles(join(dir, 'bilan.pdf'));
+    await chooser.setFiles(join(suite.dir, 'bilan.pdf'));
     await page.getByText('bilan.pdf').waitFor();
     await tabTo(page, 'textarea');
     await page.keyboard.type('dr.martin@clinic.example, lab@clinic.example');
@@ -222,7 +210,7 @@ describe('web pages', async () => {
     await page.getByText('Link copied.').waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.equal(copied, await page.getByLabel('Link to give the recipients').inputValue());
-    const detail = await new ValiseApi({ serverUrl: web.url }).withToken((await web.apiFor(member)).token).listTransfers();
+    const detail = await new ValiseApi({ serverUrl: suite.web.url }).withToken((await suite.web.apiFor(member)).token).listTransfers();
     assert.equal(detail.transfers[0]!.expiresAt! - detail.transfers[0]!.createdAt, 14 * 86_400_000);
   });
 });

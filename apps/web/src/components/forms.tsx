@@ -3,42 +3,42 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useId } from 'preact/hooks';
 
-interface FieldProps extends Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'id' | 'label'> {
+interface FrameProps {
   label: string;
   hint?: string | undefined;
   error?: string | undefined;
 }
 
-export function TextField({ label, hint, error, ...input }: FieldProps) {
+/** What a control needs to be tied to its label, hint and error. */
+interface ControlWiring {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': true | undefined;
+}
+
+/** Label, hint and error around one control; `control` receives the attributes that tie it to them. */
+function FieldFrame({ label, hint, error, control }: FrameProps & { control: (wiring: ControlWiring) => JSX.Element }) {
   const id = useId();
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>{label}</label>
       {hint && <p class="hint" id={`${id}-hint`}>{hint}</p>}
-      <input id={id} aria-describedby={described} aria-invalid={error ? true : undefined} {...input} />
+      {control({ id, 'aria-describedby': described, 'aria-invalid': error ? true : undefined })}
       {error && <p class="field-error" id={`${id}-error`}>{error}</p>}
     </div>
   );
 }
 
-interface AreaProps extends Omit<JSX.TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'label'> {
-  label: string;
-  hint?: string | undefined;
-  error?: string | undefined;
+type InputProps = FrameProps & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'id' | 'label'>;
+type AreaProps = FrameProps & Omit<JSX.TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'label'>;
+
+export function TextField({ label, hint, error, ...input }: InputProps) {
+  return <FieldFrame label={label} hint={hint} error={error} control={(wiring) => <input {...wiring} {...input} />} />;
 }
 
 export function TextArea({ label, hint, error, ...area }: AreaProps) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {hint && <p class="hint" id={`${id}-hint`}>{hint}</p>}
-      <textarea id={id} aria-describedby={described} aria-invalid={error ? true : undefined} {...area} />
-      {error && <p class="field-error" id={`${id}-error`}>{error}</p>}
-    </div>
-  );
+  return <FieldFrame label={label} hint={hint} error={error} control={(wiring) => <textarea {...wiring} {...area} />} />;
 }
 
 export function ErrorBox({ children }: { children: ComponentChildren }) {
