@@ -29,7 +29,9 @@ export async function measureWebTransfer({ sizeMiB }) {
   const site = join(work, 'site');
   await build({
     root: webDir, configFile: false, logLevel: 'warn',
-    build: { outDir: join(site, 'assets'), emptyOutDir: true, target: 'es2022', lib: { entry: join(webDir, 'src/testing/bench.entry.ts'), formats: ['es'], fileName: () => 'bench.js' } },
+    // The page script at /assets/bench.js, its part-sealer workers beside it under /assets/ (as in the app).
+    worker: { format: 'es' },
+    build: { outDir: site, emptyOutDir: true, target: 'es2022', lib: { entry: join(webDir, 'src/testing/bench.entry.ts'), formats: ['es'], fileName: () => 'assets/bench.js' } },
   });
   writeFileSync(join(site, 'index.html'), '<!doctype html><title>bench</title><script type="module" src="/assets/bench.js"></script>');
   const valise = await startValiseBench({ sizeMiB: 1, env: { VALISE_WEB_DIR: site } });

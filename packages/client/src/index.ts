@@ -8,7 +8,10 @@ export { FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES, safeFileName, uniqueName } fro
 export { type EnrollmentLink, LinkError, type TransferLink, buildTransferLink, parseEnrollmentLink, parseTransferLink } from './links.js';
 export { type ProgressListener, type TransferProgress } from './progress.js';
 export { type ResumeFileState, type ResumeState, type ResumeStore, createMemoryResumeStore, isResumeState } from './resume-store.js';
-export { type FileSource, type UploadNotice, type UploadOptions, type UploadResult, fingerprintUpload, uploadTransfer } from './upload.js';
+export {
+  type FileSource, type SealPartJob, type SealedPart, type UploadNotice, type UploadOptions, type UploadResult, encryptorForJob,
+  fingerprintUpload, sealPart, uploadTransfer,
+} from './upload.js';
 export {
   type AskCodeContext, type CreateSink, type DecryptToSinksOptions, type DownloadOptions, type DownloadResult, type FileSink,
   type KeptGrant, type OpenOptions, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,

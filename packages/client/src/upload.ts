@@ -55,12 +55,51 @@ export interface UploadOptions {
    * not with a fetch that keeps a reference to the body.
    */
   reuseBuffers?: boolean | undefined;
+  /**
+   * Encrypts and hashes one part somewhere else (a pool of workers, say), instead of on this thread. It must do
+   * exactly what the engine does: Cobblestone under the file's FK and salt, bound to (transfer id, file id), then
+   * SHA-256 of the ciphertext (docs/format.md §7). `plaintext` may be transferred away.
+   */
+  sealPart?: ((job: SealPartJob) => Promise<SealedPart>) | undefined;
   /** Parts in flight (each holds one part of plaintext and ciphertext in memory). Default 3. */
   concurrency?: number | undefined;
   onProgress?: ProgressListener | undefined;
   onNotice?: ((notice: UploadNotice) => void) | undefined;
   signal?: AbortSignal | undefined;
   now?: () => number;
+}
+
+/** One part to encrypt: everything needed to rebuild the file's encryptor (same FK and salt: same bytes). */
+export interface SealPartJob {
+  transferId: string;
+  fileId: string;
+  /** FK and the file's Cobblestone salt, base64url. */
+  fileKey: string;
+  salt: string;
+  plaintextSize: number;
+  index: number;
+  plaintext: Uint8Array;
+}
+
+export interface SealedPart {
+  ciphertext: Uint8Array;
+  /** base64url SHA-256 of the ciphertext. */
+  sha256: string;
+}
+
+/** The engine's own sealing, for a worker that runs it (the same code path as without `sealPart`). */
+export async function sealPart(job: SealPartJob, encryptor?: Encryptor, options: { aead?: ChunkAead; sha256?: Sha256 } = {}): Promise<SealedPart> {
+  const e = encryptor ?? await encryptorForJob(job, options.aead);
+  const ciphertext = await encryptPart(e, job.plaintextSize, job.index, job.plaintext);
+  return { ciphertext, sha256: await partHash(ciphertext, options.sha256) };
+}
+
+/** The encryptor of a job's file: same FK and salt as every other part of it. */
+export function encryptorForJob(job: Pick<SealPartJob, 'transferId' | 'fileId' | 'fileKey' | 'salt'>, aead?: ChunkAead): Promise<Encryptor> {
+  return createEncryptor(secretFromBase64Url<'FileKey'>(job.fileKey), fileContext(idFromText<'TransferId'>(job.transferId), idFromText<'FileId'>(job.fileId)), {
+    salt: fromBase64Url(job.salt, SALT_SIZE),
+    ...(aead ? { aead } : {}),
+  });
 }
 
 export interface UploadResult {
@@ -222,7 +261,6 @@ async function uploadParts(
   save: (() => Promise<void>) | undefined,
 ): Promise<void> {
   const { api, files } = opts;
-  const tid = idFromText<'TransferId'>(state.transferId);
   const progress = new ProgressTracker(files.map((f) => f.size), opts.onProgress);
   const encryptors = new Map<number, Promise<Encryptor>>();
   const encryptorFor = (i: number): Promise<Encryptor> => {
@@ -230,10 +268,7 @@ async function uploadParts(
     if (!e) {
       const f = state.files[i]!;
       // Same FK and salt as the first attempt: a re-encrypted part is byte-identical (same plaintext, same nonces).
-      e = createEncryptor(secretFromBase64Url<'FileKey'>(f.key), fileContext(tid, idFromText<'FileId'>(f.fileId)), {
-        salt: fromBase64Url(f.salt, SALT_SIZE),
-        ...(opts.aead ? { aead: opts.aead } : {}),
-      });
+      e = encryptorForJob({ transferId: state.transferId, fileId: f.fileId, fileKey: f.key, salt: f.salt }, opts.aead);
       encryptors.set(i, e);
     }
     return e;
@@ -269,12 +304,22 @@ async function uploadParts(
       progress.add(i, range.end - range.start);
       return;
     }
-    const plaintextBuffer = plaintextBufferFor(i, range.end - range.start);
-    const plaintext = await readExact(files[i]!, range.start, range.end, plaintextBuffer);
-    const buffer = bufferFor(expectedPartSize(f.size, k));
-    const ciphertext = await encryptPart(await encryptorFor(i), f.size, k, plaintext, buffer);
-    if (plaintextBuffer) sparePlaintext.push(plaintextBuffer);
-    const hash = await partHash(ciphertext, opts.sha256);
+    let ciphertext: Uint8Array;
+    let hash: string;
+    let buffer: Uint8Array | undefined;
+    if (opts.sealPart) {
+      const plaintext = await readExact(files[i]!, range.start, range.end);
+      ({ ciphertext, sha256: hash } = await opts.sealPart({
+        transferId: state.transferId, fileId: f.fileId, fileKey: f.key, salt: f.salt, plaintextSize: f.size, index: k, plaintext,
+      }));
+    } else {
+      const plaintextBuffer = plaintextBufferFor(i, range.end - range.start);
+      const plaintext = await readExact(files[i]!, range.start, range.end, plaintextBuffer);
+      buffer = bufferFor(expectedPartSize(f.size, k));
+      ciphertext = await encryptPart(await encryptorFor(i), f.size, k, plaintext, buffer);
+      if (plaintextBuffer) sparePlaintext.push(plaintextBuffer);
+      hash = await partHash(ciphertext, opts.sha256);
+    }
     if (f.partHashes[k] != null && f.partHashes[k] !== hash) {
       // Deterministic encryption gave other bytes: the plaintext changed. Nothing was sent; stop here.
       throw new Error(`${files[i]!.name}: the file changed since the upload started; send it again`);

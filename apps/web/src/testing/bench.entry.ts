@@ -2,6 +2,7 @@
 // app's workers run (WebCrypto, Blob request bodies, the same parts in flight), and reports the times in the page
 // title, where bench/web.mjs reads them. Parameters come in the fragment, which never reaches the server.
 import { type FileSink, ValiseApi, downloadTransfer, openTransfer, uploadTransfer } from '@valise/client';
+import { PartSealerPool } from '../workers/part-sealer.js';
 import { webFetch } from '../workers/web-fetch.js';
 
 async function run(): Promise<Record<string, number>> {
@@ -26,7 +27,9 @@ async function run(): Promise<Record<string, number>> {
   const api = new ValiseApi({ serverUrl: location.origin, token, fetch: webFetch });
 
   const t0 = performance.now();
-  const sent = await uploadTransfer({ api, files: [source], recipients: [email], concurrency: 4 });
+  const sealers = new PartSealerPool(Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2)));
+  const sent = await uploadTransfer({ api, files: [source], recipients: [email], concurrency: 4, sealPart: (part) => sealers.seal(part) });
+  sealers.terminate();
   const upload = (performance.now() - t0) / 1000;
 
   const t1 = performance.now();
