@@ -1,5 +1,6 @@
-// Small measuring helpers for the benchmarks: MiB, peak RSS of a child process, timing.
+// Small measuring helpers for the benchmarks: MiB, peak RSS of a child process, timing, a free port.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 export const MiB = 1024 * 1024;
 export const mib = (bytes) => bytes / MiB;
@@ -22,4 +23,13 @@ export function watchPeakRss(pid) {
   const timer = setInterval(sample, 50);
   sample();
   return { stop() { sample(); clearInterval(timer); return peak; }, get peak() { sample(); return peak; } };
+}
+
+/** A loopback port that was free a moment ago (the kernel picks it). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address();
+  await new Promise((r) => probe.close(r));
+  return port;
 }

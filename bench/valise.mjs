@@ -1,7 +1,6 @@
 // Valise measured end to end: a real server process, a real member, raw part throughput, and the CLI.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValiseApi } from '@valise/client';
@@ -10,7 +9,7 @@ import { inviteMember, createServerContext, loadConfig } from '@valise/server';
 import { totpCodeAt } from '../apps/server/dist/accounts/totp.js';
 import { saveCredentials } from '../apps/cli/dist/credentials.js';
 import { getParts, putParts } from './part-client.mjs';
-import { MiB, mib, watchPeakRss } from './measure.mjs';
+import { MiB, freePort, mib, watchPeakRss } from './measure.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PASSWORD = 'benchmark passphrase';
@@ -179,13 +178,6 @@ async function waitUntilReady(url) {
   throw new Error('the server did not become ready');
 }
 
-async function freePort() {
-  const probe = createServer();
-  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address();
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 const fromB64 = (s) => new Uint8Array(Buffer.from(s, 'base64url'));
 export { mib };

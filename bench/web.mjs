@@ -4,7 +4,6 @@
 // several times); the page-load figure uses playwright-core.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValiseApi } from '@valise/client';
@@ -12,6 +11,7 @@ import { inviteMember } from '@valise/server';
 import { createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { freePort } from './measure.mjs';
 import { startValiseBench } from './valise.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -104,10 +104,3 @@ async function pollTitle(port, timeoutMs) {
   throw new Error('the bench page did not finish in time');
 }
 
-async function freePort() {
-  const probe = createServer();
-  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address();
-  await new Promise((r) => probe.close(r));
-  return port;
-}

@@ -118,6 +118,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '',
       'Quote the link: the part after # is the key, and shells treat # and & specially.',
       'If you are signed in to the link\'s server and are a recipient, no code is needed (omit --email).',
+      'Interrupted? Run the same command again within 30 minutes: it resumes without a code or another download.',
       '',
       'Examples:',
       '  valise receive "https://valise.example.org/t/AbC…#xyz…" --out ~/Downloads',

@@ -1,8 +1,10 @@
 // Test helpers for the transfer domain: a real server (chosen database and storage, manual clock), members with
 // real API tokens, and a sender and a recipient that speak HTTP and make real proofs and slots with @valise/crypto.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import {
   ciphertextSize, deriveLinkAuthKey, idFromText, linkProof, newSecret, partCiphertextRange, partCount, plaintextSizeOf,
   wrapLinkSlot, type ClientKey, type LinkSecret, type SlotIdBytes, type TransferIdBytes,
@@ -13,6 +15,7 @@ import type { Dialect } from '../db/database.js';
 import { createDomain } from '../domain.js';
 import { OutboxMailer } from '../mail/outbox-mailer.js';
 import { ManualClock } from '../testing/manual-clock.js';
+import { availableDialects } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import type { TransferDomain } from './transfer-domain.js';
 
@@ -242,4 +245,38 @@ export function plaintextSizeFor(ciphertext: number): number {
 export function partBytes(ciphertext: Buffer, plaintextSize: number, k: number): Buffer {
   const { start, end } = partCiphertextRange(plaintextSize, k);
   return ciphertext.subarray(start, end);
+}
+
+/** What each store's tests share: a started harness and a member, filled in before the tests run. */
+export interface StoreSuite {
+  h: Harness;
+  alice: Member;
+}
+
+/**
+ * The frame of the transfer domain's HTTP tests: one suite per database × blob store (SQLite and PostgreSQL,
+ * filesystem and S3), each with its own started Harness and member. An unreachable PostgreSQL is reported as
+ * availableDialects says (a failure in CI). `body` declares the tests, reading `s.h` and `s.alice` inside them.
+ */
+export async function describeEachStore(
+  name: string,
+  body: (s: StoreSuite, store: { readonly dialect: Dialect; readonly blobs: 'fs' | 's3' }) => void,
+): Promise<void> {
+  await describe(name, async () => {
+    const { dialects, failure } = await availableDialects();
+    if (failure) it('PostgreSQL is reachable', () => assert.fail(failure));
+    for (const dialect of dialects) {
+      for (const blobs of ['fs', 's3'] as const) {
+        describe(`${dialect} + ${blobs}`, () => {
+          const s = {} as StoreSuite;
+          before(async () => {
+            s.h = await Harness.start({ dialect, blobs });
+            s.alice = await s.h.member();
+          });
+          after(async () => s.h?.close());
+          body(s, { dialect, blobs });
+        });
+      }
+    }
+  });
 }
