@@ -37,5 +37,19 @@ const tsc = join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc');
 execFileSync(process.execPath, [tsc, '-p', join(webDir, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
 const { build } = await import('vite');
 await build({ root: webDir, logLevel: 'warn', configFile: join(webDir, 'vite.config.ts') });
+// The save service worker needs a fixed address (/save-sw.js, served uncached): it is built on its own, as one
+// classic script, beside the hashed assets.
+await build({
+  root: webDir,
+  logLevel: 'warn',
+  configFile: false,
+  publicDir: false,
+  build: {
+    outDir: 'dist',
+    emptyOutDir: false,
+    target: 'es2022',
+    lib: { entry: join(webDir, 'src', 'stream-save', 'save.sw.ts'), formats: ['iife'], name: 'valiseSaveWorker', fileName: () => 'save-sw.js' },
+  },
+});
 writeFileSync(digestFile, digest);
 console.error('Web app built into apps/web/dist.');

@@ -2,7 +2,7 @@
 // Moving between views puts focus on the new view's heading, as a page load would for a screen reader.
 import { useEffect, useRef } from 'preact/hooks';
 import { LOCALES, type Locale, setLocale, t, useLocale } from './i18n/i18n.js';
-import { type Route, currentRoute, navigate } from './router.js';
+import { type Route, currentRoute, linkArrivals, navigate } from './router.js';
 import { member, reauthentication, signOut } from './session.js';
 import { useStore } from './store.js';
 import { Dialog } from './components/dialog.js';
@@ -70,8 +70,9 @@ export function App() {
 
 function View({ route }: { route: Route }) {
   const who = useStore(member);
+  const arrivals = useStore(linkArrivals);
   switch (route.name) {
-    case 'receive': return <ReceivePage transferId={route.transferId} />;
+    case 'receive': return <ReceivePage key={`${route.transferId}/${arrivals}`} transferId={route.transferId} />;
     case 'enroll': return <EnrollPage />;
     case 'accessibility': return <AccessibilityPage />;
     case 'signin': return <SignInPage />;

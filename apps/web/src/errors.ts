@@ -2,6 +2,7 @@
 // nothing from an exception's own message (which may be English or technical) is shown.
 import { IntegrityError, LinkError, isApiError } from '@valise/client';
 import { type MessageKey, t } from './i18n/i18n.js';
+import { SaveStoppedError } from './workers/stream-sinks.js';
 import en from './i18n/en.json';
 
 export function errorText(error: unknown): string {
@@ -16,6 +17,7 @@ export function errorText(error: unknown): string {
     return t('error.unknown');
   }
   if (error instanceof IntegrityError) return t('error.integrity');
+  if (error instanceof SaveStoppedError) return t('error.save_stopped');
   if (error instanceof LinkError) return t('error.link_invalid');
   return t('error.unknown');
 }

@@ -37,3 +37,13 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
 }
 
 addEventListener('popstate', () => currentRoute.set(parseRoute(location.pathname)));
+
+/**
+ * Counts the times a secret arrives in the address bar of a page already open (a link opened again in the same
+ * tab only changes the fragment: no new page load). The link page starts over with the new secret.
+ */
+export const linkArrivals = createStore(0);
+
+addEventListener('hashchange', () => {
+  if (location.hash.length > 1 && currentRoute.get().name === 'receive') linkArrivals.set(linkArrivals.get() + 1);
+});

@@ -14,6 +14,8 @@ export function pageCsp(https: boolean): string {
     "img-src 'self'",
     "connect-src 'self'",
     "worker-src 'self'",
+    // Hidden frames navigate to /_save/<id>, answered by the save service worker with a download.
+    "frame-src 'self'",
     "manifest-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",

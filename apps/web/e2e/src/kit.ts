@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ValiseApi, uploadTransfer } from '@valise/client';
 import { inviteMember } from '@valise/server';
 import { OutboxReader, type TestServer, type TestServerOptions, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.VALISE_CHROMIUM ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
@@ -18,6 +18,12 @@ const ARTIFACTS = new URL('../../../../test-artifacts/web/', import.meta.url).pa
 export const PASSWORD = 'correct horse battery staple';
 
 let announced = false;
+
+const LAUNCH_OPTIONS = {
+  executablePath: CHROMIUM_PATH,
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+};
 
 /**
  * Chromium, or why not. Outside CI a machine without Chromium runs no browser test and says so in one plain line
@@ -33,11 +39,7 @@ export async function launchChromium(): Promise<{ browser: Browser | null; failu
     announced = true;
     return { browser: null, failure: null };
   }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await chromium.launch(LAUNCH_OPTIONS);
   return { browser, failure: null };
 }
 
@@ -152,8 +154,16 @@ export async function browserSuite(options: Omit<TestServerOptions, 'domain'> = 
 }
 
 /** A fresh browser context (its own cookies and storage: another person), in English unless told. */
-export async function newContext(browser: Browser, locale = 'en-GB', options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+export async function newContext(browser: Browser, locale = 'en-GB', options: Pick<BrowserContextOptions, 'bypassCSP' | 'serviceWorkers'> = {}): Promise<BrowserContext> {
   return browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1100, height: 900 }, ...options });
+}
+
+/**
+ * A context on a profile of its own on disk, as a person's everyday browser is (new contexts are private windows,
+ * which keep Blobs in memory only). Closed, with its browser, by closing the context.
+ */
+export async function persistentContext(profileDir: string, options: Pick<BrowserContextOptions, 'serviceWorkers'> = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { ...LAUNCH_OPTIONS, locale: 'en-GB', acceptDownloads: true, viewport: { width: 1100, height: 900 }, ...options });
 }
 
 /** Every URL the pages of this context request, and every console error, for assertions. */

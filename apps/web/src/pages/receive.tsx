@@ -1,13 +1,16 @@
 // The link page (/t/<id>#<secret>). The secret is read from the fragment and removed from the address bar at once;
 // it stays in this page's memory only. The recipient says who they are and types the code e-mailed to them; the
-// files are then downloaded, verified and decrypted in a worker and offered for saving.
-import { type AskCodeContext, type OpenedTransfer, type TransferProgress, ValiseApi, openTransfer, safeFileName } from '@valise/client';
+// files are then downloaded, verified and decrypted in a worker and saved. The grant is kept in this browser until
+// the download completes, so opening the link again after an interruption resumes without a new code.
+import { type AskCodeContext, type OpenedTransfer, type TransferProgress, ValiseApi, isApiError, openTransfer, resumeTransfer, safeFileName } from '@valise/client';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ClosedReason, closedReason, errorText } from '../errors.js';
 import { formatBytes, formatDateTime, t, tPlural } from '../i18n/i18n.js';
 import { ErrorBox, Notice, TextField } from '../components/forms.js';
 import { ProgressBar } from '../components/progress.js';
-import { type DownloadEvent, type DownloadRequest, type ReceivedFile, rebuildFailure } from '../workers/messages.js';
+import { forgetGrant, keepGrant, keptGrantFor } from '../kept-grants.js';
+import { prepareStreamingSave, streamingSaver } from '../stream-save/saver.js';
+import { type DownloadEvent, type DownloadRequest, type ReceivedFile, type StreamPortMessage, rebuildFailure } from '../workers/messages.js';
 
 type Stage =
   | { name: 'checking' }
@@ -17,10 +20,14 @@ type Stage =
   | { name: 'ready'; opened: OpenedTransfer }
   | { name: 'downloading'; opened: OpenedTransfer; progress: TransferProgress | null }
   | { name: 'done'; opened: OpenedTransfer; files: Array<ReceivedFile & { url: string }> }
-  | { name: 'saved'; opened: OpenedTransfer; files: Array<{ name: string; size: number }> }
+  | { name: 'saved'; where: 'folder' | 'downloads'; files: Array<{ name: string; size: number }> }
   | { name: 'closed'; reason: ClosedReason }
   | { name: 'no_secret' }
-  | { name: 'failed'; message: string };
+  /** `opened` is kept after a failed download: its grant lets the person try again without a new code. */
+  | { name: 'failed'; message: string; opened?: OpenedTransfer };
+
+/** Where the person chose to put the files: a folder (File System Access API) or the browser's downloads. */
+type Destination = { kind: 'folder'; folder: FileSystemDirectoryHandle } | { kind: 'browser' };
 
 /** Takes the secret out of the address bar; returns the full link for the client library. */
 function takeLink(transferId: string): string | null {
@@ -36,17 +43,30 @@ export function ReceivePage({ transferId }: { transferId: string }) {
 
   useEffect(() => {
     if (!link) return;
-    // A first challenge tells at once whether the link still opens (410 expired, exhausted, revoked…).
-    new ValiseApi({ serverUrl: location.origin }).challenge(transferId).then(
-      () => setStage({ name: 'identify' }),
-      (e: unknown) => setStage(failureStage(e)),
-    );
+    void prepareStreamingSave(); // ready by the time the person clicks
+    void (async () => {
+      // A download interrupted in this browser resumes with its kept grant: no code, no download spent.
+      const kept = await keptGrantFor(transferId);
+      if (kept) {
+        try {
+          return setStage({ name: 'ready', opened: await resumeTransfer(link, kept) });
+        } catch (e) {
+          if (!isApiError(e, 'grant_invalid')) return setStage(failureStage(e));
+          await forgetGrant(transferId);
+        }
+      }
+      // A first challenge tells at once whether the link still opens (410 expired, exhausted, revoked…).
+      await new ValiseApi({ serverUrl: location.origin }).challenge(transferId).then(
+        () => setStage({ name: 'identify' }),
+        (e: unknown) => setStage(failureStage(e)),
+      );
+    })();
   }, [link, transferId]);
 
   const open = (email: string) => {
     setStage({ name: 'opening' });
     const askCode = (ask: AskCodeContext) => new Promise<string>((answer) => setStage({ name: 'code', ask, answer }));
-    openTransfer(link!, { email, askCode }).then(
+    openTransfer(link!, { email, askCode }, { onGrant: keepGrant }).then(
       (opened) => setStage({ name: 'ready', opened }),
       (e: unknown) => setStage(failureStage(e)),
     );
@@ -75,19 +95,24 @@ function StageView({ stage, setStage, onIdentify }: { stage: Stage; setStage: (s
     case 'closed':
       return <ClosedView reason={stage.reason} />;
     case 'failed':
-      return <ErrorBox>{stage.message}</ErrorBox>;
+      return (
+        <div class="stack">
+          <ErrorBox>{stage.message}</ErrorBox>
+          {stage.opened && <button type="button" class="primary" onClick={() => setStage({ name: 'ready', opened: stage.opened! })}>{t('receive.try_again')}</button>}
+        </div>
+      );
     case 'identify':
       return <IdentifyForm onSubmit={onIdentify} />;
     case 'code':
       return <CodeForm ask={stage.ask} onSubmit={(code) => { setStage({ name: 'opening' }); stage.answer(code); }} />;
     case 'ready':
-      return <ReadyView opened={stage.opened} onDownload={(folder) => download(stage.opened, setStage, folder)} />;
+      return <ReadyView opened={stage.opened} onDownload={(destination) => void download(stage.opened, setStage, destination)} />;
     case 'downloading':
       return <DownloadingView opened={stage.opened} progress={stage.progress} />;
     case 'done':
       return <DoneView opened={stage.opened} files={stage.files} />;
     case 'saved':
-      return <SavedView files={stage.files} />;
+      return <SavedView where={stage.where} files={stage.files} />;
   }
 }
 
@@ -144,14 +169,14 @@ function CodeForm({ ask, onSubmit }: { ask: AskCodeContext; onSubmit: (code: str
 type FolderPicker = (options: { mode: 'readwrite' }) => Promise<FileSystemDirectoryHandle>;
 const folderPicker = (globalThis as unknown as { showDirectoryPicker?: FolderPicker }).showDirectoryPicker;
 
-function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload: (folder?: FileSystemDirectoryHandle) => void }) {
+function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload: (destination: Destination) => void }) {
   const [pickError, setPickError] = useState<string | null>(null);
   const files = opened.manifest.files;
   const total = files.reduce((n, f) => n + f.size, 0);
   const intoFolder = async () => {
     setPickError(null);
     try {
-      onDownload(await folderPicker!.call(globalThis, { mode: 'readwrite' }));
+      onDownload({ kind: 'folder', folder: await folderPicker!.call(globalThis, { mode: 'readwrite' }) });
     } catch (e) {
       // Cancelled, or refused by policy: the browser's own downloads still work.
       if (!(e instanceof DOMException && e.name === 'AbortError')) setPickError(t('receive.folder_refused'));
@@ -174,10 +199,10 @@ function ReadyView({ opened, onDownload }: { opened: OpenedTransfer; onDownload:
       {folderPicker ? (
         <div class="row">
           <button type="button" class="primary" onClick={() => void intoFolder()}>{t('receive.save_to_folder')}</button>
-          <button type="button" onClick={() => onDownload()}>{t('receive.download_in_browser')}</button>
+          <button type="button" onClick={() => onDownload({ kind: 'browser' })}>{t('receive.download_in_browser')}</button>
         </div>
       ) : (
-        <button type="button" class="primary" onClick={() => onDownload()}>{t('receive.download')}</button>
+        <button type="button" class="primary" onClick={() => onDownload({ kind: 'browser' })}>{t('receive.download')}</button>
       )}
       {folderPicker && <p class="hint">{t('receive.folder_hint')}</p>}
     </div>
@@ -192,6 +217,7 @@ function DownloadingView({ opened, progress }: { opened: OpenedTransfer; progres
     <div class="stack" aria-live="polite">
       <ProgressBar label={t('receive.progress_all')} done={progress?.bytesDone ?? 0} total={total} />
       {current && progress && <ProgressBar label={current.name} done={progress.fileBytesDone} total={progress.fileBytesTotal} />}
+      {files.length > 1 && <p class="hint">{t('receive.several_downloads_hint')}</p>}
     </div>
   );
 }
@@ -217,10 +243,10 @@ function DoneView({ opened, files }: { opened: OpenedTransfer; files: Array<Rece
   );
 }
 
-function SavedView({ files }: { files: Array<{ name: string; size: number }> }) {
+function SavedView({ where, files }: { where: 'folder' | 'downloads'; files: Array<{ name: string; size: number }> }) {
   return (
     <div class="stack">
-      <Notice>{t('receive.saved')}</Notice>
+      <Notice>{t(where === 'folder' ? 'receive.saved' : 'receive.saved_downloads')}</Notice>
       <ul class="file-list">
         {files.map((f) => <li key={f.name}><span class="file-name">{f.name}</span> <span class="file-size">{formatBytes(f.size)}</span></li>)}
       </ul>
@@ -228,23 +254,38 @@ function SavedView({ files }: { files: Array<{ name: string; size: number }> }) 
   );
 }
 
-function download(opened: OpenedTransfer, setStage: (s: Stage) => void, folder?: FileSystemDirectoryHandle) {
+async function download(opened: OpenedTransfer, setStage: (s: Stage) => void, destination: Destination): Promise<void> {
   setStage({ name: 'downloading', opened, progress: null });
+  // Into the browser's downloads: streamed through the save service worker where it runs, else kept as Blobs.
+  const saver = destination.kind === 'browser' ? await streamingSaver() : null;
   const worker = new Worker(new URL('../workers/download.worker.ts', import.meta.url), { type: 'module' });
+  const end = (next: Stage) => {
+    worker.terminate();
+    saver?.finish();
+    setStage(next);
+  };
   worker.onmessage = ({ data }: MessageEvent<DownloadEvent>) => {
     if (data.kind === 'progress') setStage({ name: 'downloading', opened, progress: data.progress });
+    else if (data.kind === 'open-stream') void givePort(worker, saver, data);
     else {
-      worker.terminate();
-      if (data.kind === 'done') setStage({ name: 'done', opened, files: data.files.map((f) => ({ ...f, url: URL.createObjectURL(f.blob) })) });
-      else if (data.kind === 'saved') setStage({ name: 'saved', opened, files: data.files });
-      else setStage(failureStage(rebuildFailure(data.failure)));
+      if (data.kind === 'failed') {
+        // A stopped save or a network failure can be tried again with the same grant; a refusal or damage cannot.
+        const retry = data.failure.kind === 'save_stopped' || data.failure.kind === 'other';
+        return end({ ...failureStage(rebuildFailure(data.failure)), ...(retry ? { opened } : {}) } as Stage);
+      }
+      void forgetGrant(opened.transferId); // the download completed: the server has closed the grant
+      if (data.kind === 'done') end({ name: 'done', opened, files: data.files.map((f) => ({ ...f, url: URL.createObjectURL(f.blob) })) });
+      else end({ name: 'saved', where: data.where, files: data.files });
     }
   };
-  worker.onerror = () => {
-    worker.terminate();
-    setStage({ name: 'failed', message: t('error.unknown') });
-  };
+  worker.onerror = () => end({ name: 'failed', message: t('error.unknown'), opened });
   const { api: _api, ...transferable } = opened;
-  worker.postMessage({ ...transferable, folder } satisfies DownloadRequest);
+  const saveTo: DownloadRequest['saveTo'] = destination.kind === 'folder' ? destination : saver ? { kind: 'stream' } : { kind: 'blobs' };
+  worker.postMessage({ ...transferable, saveTo } satisfies DownloadRequest);
 }
 
+/** Answers the worker's `open-stream`: starts the browser's download of that file and hands the worker its port. */
+async function givePort(worker: Worker, saver: Awaited<ReturnType<typeof streamingSaver>>, file: { index: number; name: string; size: number }): Promise<void> {
+  const port = await saver?.open(file).catch(() => null) ?? null;
+  worker.postMessage({ kind: 'stream-port', index: file.index, port } satisfies StreamPortMessage, port ? [port] : []);
+}

@@ -1,17 +1,25 @@
-// Downloads, verifies and decrypts an opened transfer off the page's thread: into a folder the person chose
-// (streamed to disk), or else as one Blob per file, assembled from one Blob per part so the browser can keep large
-// files out of the page's memory (and on disk). Either way nothing is usable before every file verified.
+// Downloads, verifies and decrypts an opened transfer off the page's thread: into a folder the person chose, or into
+// the browser's downloads through the save service worker (both streamed to disk), or else as one Blob per file,
+// assembled from one Blob per part so the browser can keep large files out of the page's memory (and on disk).
+// Whichever way, nothing is usable before every file verified.
 /// <reference lib="webworker" />
-import { type FileSink, type OpenedTransfer, ValiseApi, downloadTransfer } from '@valise/client';
+import { type CreateSink, type FileSink, type OpenedTransfer, ValiseApi, downloadTransfer, safeFileName } from '@valise/client';
 import type { Manifest } from '@valise/crypto';
 import { createFolderSinks } from './folder-sinks.js';
-import { type DownloadEvent, type DownloadRequest, type ReceivedFile, describeFailure } from './messages.js';
+import { type DownloadEvent, type DownloadRequest, type ReceivedFile, type StreamPortMessage, describeFailure } from './messages.js';
+import { SaveStoppedError, streamSink } from './stream-sinks.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: DownloadEvent) => scope.postMessage(event);
+/** Ports the page sends for the streamed files, by file index. */
+const portWaiters = new Map<number, (port: MessagePort | null) => void>();
 
-scope.onmessage = async ({ data }: MessageEvent<DownloadRequest>) => {
-  const files: ReceivedFile[] = [];
+scope.onmessage = ({ data }: MessageEvent<DownloadRequest | StreamPortMessage>) => {
+  if ('kind' in data) portWaiters.get(data.index)?.(data.port);
+  else void receive(data);
+};
+
+async function receive(data: DownloadRequest): Promise<void> {
   const opened: OpenedTransfer = {
     serverUrl: data.serverUrl,
     transferId: data.transferId,
@@ -21,33 +29,52 @@ scope.onmessage = async ({ data }: MessageEvent<DownloadRequest>) => {
     manifest: data.manifest as Manifest,
     api: new ValiseApi({ serverUrl: data.serverUrl }),
   };
+  const download = (createSink: CreateSink) => downloadTransfer(opened, {
+    createSink,
+    prefetch: 2, // three parts downloading at once: the browser fetches in parallel much faster
+    onProgress: (progress) => post({ kind: 'progress', progress }),
+  });
   try {
-    if (data.folder) {
-      const sinks = await createFolderSinks(data.folder);
-      await downloadTransfer(opened, { createSink: sinks.createSink, prefetch: 2, onProgress: (progress) => post({ kind: 'progress', progress }) });
-      post({ kind: 'saved', files: sinks.saved });
-      return;
+    const { saveTo } = data;
+    if (saveTo.kind === 'folder') {
+      const sinks = await createFolderSinks(saveTo.folder);
+      await download(sinks.createSink);
+      post({ kind: 'saved', where: 'folder', files: sinks.saved });
+    } else if (saveTo.kind === 'stream') {
+      await download(async (meta) => streamSink(await portFor(meta.index, meta.name, meta.size)));
+      post({ kind: 'saved', where: 'downloads', files: opened.manifest.files.map((f) => ({ name: safeFileName(f.name), size: f.size })) });
+    } else {
+      const files: ReceivedFile[] = [];
+      await download((meta) => blobSink(meta, files));
+      post({ kind: 'done', files });
     }
-    await downloadTransfer(opened, {
-      createSink: (meta): FileSink => {
-        const parts: Blob[] = [];
-        return {
-          async write(bytes) {
-            parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-          },
-          async commit() {
-            files.push({ name: meta.name, type: meta.type, size: meta.size, blob: new Blob(parts, { type: 'application/octet-stream' }) });
-          },
-          async abort() {
-            parts.length = 0;
-          },
-        };
-      },
-      prefetch: 2, // three parts downloading at once: the browser fetches in parallel much faster
-      onProgress: (progress) => post({ kind: 'progress', progress }),
-    });
-    post({ kind: 'done', files });
   } catch (error) {
     post({ kind: 'failed', failure: describeFailure(error) });
   }
-};
+}
+
+function portFor(index: number, name: string, size: number): Promise<MessagePort> {
+  return new Promise((resolve, reject) => {
+    portWaiters.set(index, (port) => {
+      portWaiters.delete(index);
+      if (port) resolve(port);
+      else reject(new SaveStoppedError('the browser could not begin the download'));
+    });
+    post({ kind: 'open-stream', index, name, size });
+  });
+}
+
+function blobSink(meta: { name: string; type: string; size: number }, files: ReceivedFile[]): FileSink {
+  const parts: Blob[] = [];
+  return {
+    async write(bytes) {
+      parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    },
+    async commit() {
+      files.push({ name: meta.name, type: meta.type, size: meta.size, blob: new Blob(parts, { type: 'application/octet-stream' }) });
+    },
+    async abort() {
+      parts.length = 0;
+    },
+  };
+}
