@@ -81,7 +81,10 @@ export const TransferSummary = Type.Object({
   downloadsUsed: Type.Integer(),
   recipients: Type.Array(Email),
   fileCount: Type.Integer(),
+  /** What is stored: the ciphertext of every file. */
   totalBytes: Type.Integer(),
+  /** The files' own size before encryption, derived from their ciphertext sizes (the format's overhead is public). */
+  contentBytes: Type.Integer(),
 }, strict);
 export const TransferList = Type.Object({ transfers: Type.Array(TransferSummary) }, strict);
 export const TransferDetail = Type.Object({

@@ -1,4 +1,5 @@
 // What a sender sees of their transfers: the list, and one transfer with its access log.
+import { plaintextSizeOf } from '@valise/crypto';
 import type { CloseReason, TransferDetail, TransferList, TransferSummary } from '@valise/protocol';
 import type { DatabaseHandle } from '../db/database.js';
 import { AccessEventRepository } from '../gate/access-event.repository.js';
@@ -37,7 +38,7 @@ export class TransferViewService {
   async #summaries(rows: readonly TransferRow[]): Promise<TransferSummary[]> {
     const ids = rows.map((r) => r.id);
     const recipients = await this.#transfers.recipients(ids);
-    const fileCounts = await this.#transfers.fileCounts(ids);
+    const fileSizes = await this.#transfers.fileSizes(ids);
     return rows.map((r) => ({
       transferId: r.id,
       state: r.state,
@@ -47,8 +48,9 @@ export class TransferViewService {
       maxDownloads: r.max_downloads,
       downloadsUsed: r.downloads_used,
       recipients: (recipients.get(r.id) ?? []).map((x) => x.email),
-      fileCount: fileCounts.get(r.id) ?? 0,
+      fileCount: fileSizes.get(r.id)?.length ?? 0,
       totalBytes: r.total_bytes,
+      contentBytes: (fileSizes.get(r.id) ?? []).reduce((sum, size) => sum + plaintextSizeOf(size), 0),
     }));
   }
 }

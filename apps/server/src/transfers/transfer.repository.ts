@@ -115,18 +115,23 @@ export class TransferRepository {
     return db.selectFrom('transfer_files').selectAll().where('transfer_id', '=', transferId).orderBy('idx').execute();
   }
 
-  async fileCounts(transferIds: readonly string[]): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
+  /** The ciphertext size of each file, by transfer (in file order). */
+  async fileSizes(transferIds: readonly string[]): Promise<Map<string, number[]>> {
+    const sizes = new Map<string, number[]>();
     for (let i = 0; i < transferIds.length; i += INSERT_BATCH) {
       const rows = await this.#db
         .selectFrom('transfer_files')
-        .select((eb) => ['transfer_id', eb.fn.countAll<number>().as('n')])
+        .select(['transfer_id', 'ciphertext_size'])
         .where('transfer_id', 'in', transferIds.slice(i, i + INSERT_BATCH))
-        .groupBy('transfer_id')
+        .orderBy('transfer_id').orderBy('idx')
         .execute();
-      for (const row of rows) counts.set(row.transfer_id, Number(row.n));
+      for (const row of rows) {
+        const list = sizes.get(row.transfer_id) ?? [];
+        list.push(Number(row.ciphertext_size));
+        sizes.set(row.transfer_id, list);
+      }
     }
-    return counts;
+    return sizes;
   }
 
   async recipients(transferIds: readonly string[]): Promise<Map<string, RecipientRow[]>> {

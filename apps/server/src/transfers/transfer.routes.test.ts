@@ -189,6 +189,7 @@ describe('transfer routes', async () => {
         assert.equal(summary.fileCount, 2);
         assert.deepEqual(summary.recipients, ['y@lab.example', 'z@lab.example']);
         assert.equal(summary.totalBytes, ciphertextSize(5) + ciphertextSize(6));
+        assert.equal(summary.contentBytes, 11, 'the files’ own sizes, 5 + 6 bytes');
 
         const revoked = await h.request('POST', `/transfers/${first.transferId}/revoke`, { token: dave.token, body: {} });
         assert.equal(revoked.status, 200);

@@ -67,7 +67,7 @@ function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRev
   return (
     <li class="transfer">
       <h2>
-        {tPlural('dashboard.files', transfer.fileCount)} · {formatBytes(transfer.totalBytes)} · <span class={`state state-${transfer.state}`}>{stateLabel(transfer)}</span>
+        {tPlural('dashboard.files', transfer.fileCount)} · {formatBytes(transfer.contentBytes)} · <span class={`state state-${transfer.state}`}>{stateLabel(transfer)}</span>
       </h2>
       <dl class="facts">
         <dt>{t('dashboard.recipients')}</dt><dd>{transfer.recipients.join(', ')}</dd>
