@@ -206,6 +206,61 @@ export interface DecryptToSinksOptions {
   signal?: AbortSignal | undefined;
   /** Parts fetched ahead of the one being decrypted (1 to 3 in flight in total). Default 1. */
   prefetch?: 0 | 1 | 2;
+  /**
+   * Verifies and decrypts one part somewhere else (a pool of workers, say), instead of on this thread. It must do
+   * exactly what `openPart` does. `ciphertext` may be transferred away. Parts in flight are opened concurrently.
+   */
+  openPart?: ((job: OpenPartJob) => Promise<Uint8Array>) | undefined;
+}
+
+/** One downloaded part to verify and decrypt: everything needed to rebuild the file's decryptor. */
+export interface OpenPartJob {
+  transferId: string;
+  fileId: string;
+  /** The file's FK, base64url. */
+  fileKey: string;
+  plaintextSize: number;
+  index: number;
+  /** The file's 56-byte Cobblestone header (the start of its part 0). */
+  header: Uint8Array;
+  /** base64url SHA-256 of the part, from the authenticated manifest. */
+  expectedSha256: string;
+  ciphertext: Uint8Array;
+}
+
+/** The engine's own opening of a part, for a worker that runs it: hash checked first, then every tag. */
+export async function openPart(
+  job: OpenPartJob,
+  decryptor?: Decryptor,
+  options: { aead?: ChunkAead | undefined; sha256?: Sha256 | undefined; into?: Uint8Array | undefined; fileNumber?: number } = {},
+): Promise<Uint8Array> {
+  const where = `file ${(options.fileNumber ?? 0) + 1}, part ${job.index + 1}`;
+  if (job.ciphertext.length !== expectedPartSize(job.plaintextSize, job.index)) {
+    throw new IntegrityError('part_size_mismatch', `${where}: the downloaded data has the wrong size`);
+  }
+  // Verify against the manifest's hash first: a substituted part never reaches the decryptor.
+  if (!constantTimeEqual(await (options.sha256 ?? sha256)(job.ciphertext), fromBase64Url(job.expectedSha256, 32))) {
+    throw new IntegrityError('part_hash_mismatch', `${where}: the downloaded data does not match what the sender sent`);
+  }
+  try {
+    return await decryptPart(decryptor ?? await decryptorForJob(job, options.aead), job.plaintextSize, job.index, job.ciphertext, options.into);
+  } catch (e) {
+    if (isCryptoError(e)) throw new IntegrityError('decryption_failed', `${where}: decryption failed`, { cause: e });
+    throw e;
+  }
+}
+
+/** The decryptor of a job's file (fails with an IntegrityError if the header does not match the key). */
+export async function decryptorForJob(job: Pick<OpenPartJob, 'transferId' | 'fileId' | 'fileKey' | 'header'>, aead?: ChunkAead): Promise<Decryptor> {
+  const fk = secretFromBase64Url<'FileKey'>(job.fileKey);
+  try {
+    return await openDecryptor(fk, fileContext(idFromText<'TransferId'>(job.transferId), idFromText<'FileId'>(job.fileId)), job.header, aead ? { aead } : {});
+  } catch (e) {
+    if (isCryptoError(e)) throw new IntegrityError('decryption_failed', 'the file could not be decrypted: its header does not match its key', { cause: e });
+    throw e;
+  } finally {
+    fk.fill(0);
+  }
 }
 
 /**
@@ -242,52 +297,56 @@ async function decryptFile(o: DecryptToSinksOptions & {
   const { file } = o;
   const count = partCount(file.size);
   const ahead = (o.prefetch ?? 1) + 1;
-  const fetches: Promise<Uint8Array>[] = [];
-  // With reuseBuffers: full-size ciphertext buffers lent to fetchPart, given back once their part is decrypted.
+  // Each part in flight is fetched, then verified and decrypted (concurrently with the others); the sink takes
+  // them strictly in order, one write at a time.
+  // (Each is dropped once taken, so that a file's plaintext is never held beyond the parts in flight.)
+  const opened = new Map<number, Promise<{ plaintext: Uint8Array; into: Uint8Array | undefined }>>();
+  let started = 0;
+  // With reuseBuffers (and no openPart, which takes the ciphertext away): full-size ciphertext buffers lent to
+  // fetchPart and plaintext buffers lent to the decryption, each given back once its part is done with it.
+  const reuse = o.reuseBuffers === true && !o.openPart;
   const spareCiphertext: Uint8Array[] = [];
-  const lent: (Uint8Array | undefined)[] = [];
-  const start = (k: number) => {
-    if (k >= count || fetches[k]) return;
-    const into = o.reuseBuffers && expectedPartSize(file.size, k) >= PART_CIPHERTEXT_SIZE
-      ? (spareCiphertext.pop() ?? new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE)) : undefined;
-    lent[k] = into;
-    const p = into ? o.fetchPart(file, k, o.signal, into) : o.fetchPart(file, k, o.signal);
-    p.catch(() => undefined); // handled when awaited in order; avoids an unhandled rejection meanwhile
-    fetches[k] = p;
-  };
-  let decryptor: Decryptor | undefined;
-  const fk = secretFromBase64Url<'FileKey'>(file.key);
-  // The sink writes part k while part k + 1 is verified and decrypted; writes stay in order, one at a time.
-  let writing: Promise<void> | undefined;
   const spare: Uint8Array[] = [];
+  let header: Promise<Uint8Array> | undefined;
+  let decryptor: Promise<Decryptor> | undefined;
+  const job = (k: number, ciphertext: Uint8Array, h: Uint8Array): OpenPartJob => ({
+    transferId: o.transferId, fileId: file.fileId, fileKey: file.key, plaintextSize: file.size, index: k,
+    header: h, expectedSha256: file.partHashes[k]!, ciphertext,
+  });
+  const open = async (k: number, fetched: Promise<Uint8Array>, lent: Uint8Array | undefined) => {
+    const bytes = await fetched;
+    const h = await header!;
+    if (o.openPart) return { plaintext: await o.openPart(job(k, bytes, h)), into: undefined };
+    const range = partPlaintextRange(file.size, k);
+    const into = reuse && range.end - range.start >= PART_PLAINTEXT_SIZE ? (spare.pop() ?? new Uint8Array(PART_PLAINTEXT_SIZE)) : undefined;
+    decryptor ??= decryptorForJob(job(k, bytes, h), o.aead);
+    const plaintext = await openPart(job(k, bytes, h), await decryptor, { aead: o.aead, sha256: o.sha256, into, fileNumber: o.index });
+    if (lent) spareCiphertext.push(lent); // the ciphertext is no longer needed: its buffer can take a later part
+    return { plaintext, into };
+  };
+  const start = (k: number) => {
+    if (k >= count || k < started) return;
+    started = k + 1;
+    const lent = reuse && expectedPartSize(file.size, k) >= PART_CIPHERTEXT_SIZE
+      ? (spareCiphertext.pop() ?? new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE)) : undefined;
+    const fetched = lent ? o.fetchPart(file, k, o.signal, lent) : o.fetchPart(file, k, o.signal);
+    // Part 0 starts with the file's header, which every part's decryption needs (copied: its buffer is reused).
+    if (k === 0) header = fetched.then((b) => b.slice(0, HEADER_SIZE));
+    header?.catch(() => undefined);
+    const p = open(k, fetched, lent);
+    p.catch(() => undefined); // handled when awaited in order; avoids an unhandled rejection meanwhile
+    opened.set(k, p);
+  };
+  let writing: Promise<void> | undefined;
   try {
     for (let k = 0; k < count; k++) {
       for (let j = k; j < k + ahead; j++) start(j);
-      const bytes = await fetches[k]!;
-      delete fetches[k];
-      if (bytes.length !== expectedPartSize(file.size, k)) {
-        throw new IntegrityError('part_size_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data has the wrong size`);
-      }
-      // Verify against the manifest's hash first: a substituted part never reaches the decryptor.
-      if (!constantTimeEqual(await (o.sha256 ?? sha256)(bytes), fromBase64Url(file.partHashes[k]!, 32))) {
-        throw new IntegrityError('part_hash_mismatch', `file ${o.index + 1}, part ${k + 1}: the downloaded data does not match what the sender sent`);
-      }
+      const next = opened.get(k)!;
+      opened.delete(k);
+      const { plaintext, into } = await next;
       const range = partPlaintextRange(file.size, k);
-      // A spare buffer is never the one the sink is still writing: it is given back once its write is done.
-      const into = o.reuseBuffers && range.end - range.start >= PART_PLAINTEXT_SIZE ? (spare.pop() ?? new Uint8Array(PART_PLAINTEXT_SIZE)) : undefined;
-      let plaintext: Uint8Array;
-      try {
-        decryptor ??= await openDecryptor(fk, fileContext(o.tid, idFromText<'FileId'>(file.fileId)), bytes.subarray(0, HEADER_SIZE), o.aead ? { aead: o.aead } : {});
-        plaintext = await decryptPart(decryptor, file.size, k, bytes, into);
-      } catch (e) {
-        if (isCryptoError(e)) throw new IntegrityError('decryption_failed', `file ${o.index + 1}, part ${k + 1}: decryption failed`, { cause: e });
-        throw e;
-      }
-      // The ciphertext is no longer needed: its buffer can take a later part.
-      const done = lent[k];
-      delete lent[k];
-      if (done) spareCiphertext.push(done);
       if (writing) await writing;
+      // A spare buffer is never the one the sink is still writing: it is given back once its write is done.
       writing = o.sink.write(plaintext).then(() => {
         o.progress.add(o.index, range.end - range.start);
         if (into) spare.push(into);
@@ -296,9 +355,8 @@ async function decryptFile(o: DecryptToSinksOptions & {
     }
     if (writing) await writing;
   } finally {
-    // Never leave a write running past this call (the caller may abort or close the sink next).
-    await writing?.catch(() => undefined);
-    fk.fill(0);
+    // Never leave a write or a decryption running past this call (the caller may abort or close the sink next).
+    await Promise.allSettled([writing, ...opened.values()]);
   }
 }
 
@@ -324,6 +382,7 @@ export async function downloadTransfer(opened: OpenedTransfer, opts: DownloadOpt
     aead: opts.aead,
     sha256: opts.sha256,
     reuseBuffers: opts.reuseBuffers,
+    openPart: opts.openPart,
     onProgress: opts.onProgress,
     signal: opts.signal,
     ...(opts.prefetch === undefined ? {} : { prefetch: opts.prefetch }),

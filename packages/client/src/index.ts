@@ -14,6 +14,6 @@ export {
 } from './upload.js';
 export {
   type AskCodeContext, type CreateSink, type DecryptToSinksOptions, type DownloadOptions, type DownloadResult, type FileSink,
-  type KeptGrant, type OpenOptions, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
-  decryptToSinks, downloadTransfer, openTransfer, receiveTransfer, resumeTransfer,
+  type KeptGrant, type OpenOptions, type OpenPartJob, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
+  decryptToSinks, decryptorForJob, downloadTransfer, openPart, openTransfer, receiveTransfer, resumeTransfer,
 } from './download.js';

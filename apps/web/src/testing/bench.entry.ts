@@ -2,7 +2,7 @@
 // app's workers run (WebCrypto, Blob request bodies, the same parts in flight), and reports the times in the page
 // title, where bench/web.mjs reads them. Parameters come in the fragment, which never reaches the server.
 import { type FileSink, ValiseApi, downloadTransfer, openTransfer, uploadTransfer } from '@valise/client';
-import { PartSealerPool } from '../workers/part-sealer.js';
+import { PartOpenerPool, PartSealerPool, poolSize } from '../workers/part-pools.js';
 import { webFetch } from '../workers/web-fetch.js';
 
 async function run(): Promise<Record<string, number>> {
@@ -27,7 +27,7 @@ async function run(): Promise<Record<string, number>> {
   const api = new ValiseApi({ serverUrl: location.origin, token, fetch: webFetch });
 
   const t0 = performance.now();
-  const sealers = new PartSealerPool(Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2)));
+  const sealers = new PartSealerPool(poolSize());
   const sent = await uploadTransfer({ api, files: [source], recipients: [email], concurrency: 4, sealPart: (part) => sealers.seal(part) });
   sealers.terminate();
   const upload = (performance.now() - t0) / 1000;
@@ -36,15 +36,17 @@ async function run(): Promise<Record<string, number>> {
   const opened = await openTransfer(sent.link, { memberToken: token });
   // Decrypted bytes are counted, not kept: the app then writes them to a chosen folder or to Blobs.
   let received = 0;
+  const openers = new PartOpenerPool(poolSize());
   await downloadTransfer(opened, {
     prefetch: 2,
-    reuseBuffers: true,
+    openPart: (part) => openers.open(part),
     createSink: (): FileSink => ({
       async write(bytes) { received += bytes.length; },
       async commit() {},
       async abort() {},
     }),
   });
+  openers.terminate();
   const download = (performance.now() - t1) / 1000;
   if (received !== size) throw new Error(`received ${received} bytes of ${size}`);
   return { uploadMiBs: sizeMiB / upload, downloadMiBs: sizeMiB / download };

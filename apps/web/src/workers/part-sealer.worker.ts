@@ -1,11 +1,10 @@
-// Encrypts and hashes parts for the upload worker, which runs several of these: WebCrypto's cost per 16 KiB chunk
-// is paid on the calling thread (measured in Chromium: one thread ~65 MiB/s, two ~107, three ~195), so parts
-// sealed on several threads at once go several times faster. Same engine code as the CLI (sealPart).
+// Encrypts and hashes parts for the upload worker, which runs several of these (part-pools.ts). Same engine code as
+// the CLI (sealPart).
 /// <reference lib="webworker" />
-import { type SealPartJob, encryptorForJob, sealPart } from '@valise/client';
+import { type SealPartJob, type SealedPart, encryptorForJob, sealPart } from '@valise/client';
 import type { Encryptor } from '@valise/crypto';
 import { describeFailure } from './messages.js';
-import type { SealRequest, SealResponse } from './part-sealer.js';
+import type { PoolRequest, PoolResponse } from './part-pools.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** The encryptors of the last few files (a transfer's parts go file by file). */
@@ -22,11 +21,11 @@ function encryptorFor(job: SealPartJob): Promise<Encryptor> {
   return encryptor;
 }
 
-scope.onmessage = async ({ data }: MessageEvent<SealRequest>) => {
+scope.onmessage = async ({ data }: MessageEvent<PoolRequest<SealPartJob>>) => {
   try {
     const sealed = await sealPart(data.job, await encryptorFor(data.job));
-    scope.postMessage({ id: data.id, sealed } satisfies SealResponse, [sealed.ciphertext.buffer as ArrayBuffer]);
+    scope.postMessage({ id: data.id, result: sealed } satisfies PoolResponse<SealedPart>, [sealed.ciphertext.buffer as ArrayBuffer]);
   } catch (error) {
-    scope.postMessage({ id: data.id, failure: describeFailure(error) } satisfies SealResponse);
+    scope.postMessage({ id: data.id, failure: describeFailure(error) } satisfies PoolResponse<SealedPart>);
   }
 };

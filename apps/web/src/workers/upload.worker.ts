@@ -4,7 +4,7 @@
 /// <reference lib="webworker" />
 import { type FileSource, ValiseApi, uploadTransfer } from '@valise/client';
 import { browserResumeStore, resumeKeyFor } from './browser-resume-store.js';
-import { PartSealerPool } from './part-sealer.js';
+import { PartSealerPool, poolSize } from './part-pools.js';
 import { webFetch } from './web-fetch.js';
 import { type UploadCommand, type UploadEvent, type UploadRequest, describeFailure } from './messages.js';
 
@@ -14,7 +14,6 @@ const api = new ValiseApi({ serverUrl: scope.location.origin, fetch: webFetch })
 /** Parts in flight: the browser uploads several requests at once much faster than one after another. */
 const PARTS_IN_FLIGHT = 4;
 /** Threads sealing parts (see part-sealer.worker.ts): one per core, at least two, at most four. */
-const SEALERS = Math.min(4, Math.max(2, scope.navigator.hardwareConcurrency || 2));
 let running: { controller: AbortController; key: string; transferId?: string } | undefined;
 
 function sourceOf(file: File): FileSource {
@@ -34,7 +33,7 @@ async function start(request: UploadRequest): Promise<void> {
   const key = resumeKeyFor(request.files);
   const job: { controller: AbortController; key: string; transferId?: string } = { controller, key };
   running = job;
-  const sealers = new PartSealerPool(SEALERS);
+  const sealers = new PartSealerPool(poolSize());
   try {
     const result = await uploadTransfer({
       api,
