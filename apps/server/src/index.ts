@@ -16,5 +16,7 @@ export type { AppDeps, DomainPlugin } from './http/app.js';
 export { runServer, startServer } from './main.js';
 export type { DomainParts, RunningServer, ServerJob, StartServerOptions } from './main.js';
 export { accountServiceFor, inviteMember } from './accounts/invite.js';
+export { checkServerStorage } from './jobs/storage-check.js';
+export type { MissingBlob, StorageCheckOptions, StorageCheckReport } from './jobs/storage-check.js';
 export { createLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
