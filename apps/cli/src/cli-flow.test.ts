@@ -340,6 +340,32 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.notEqual(again.stdout, plain.stdout);
   });
 
+  it('valise admin fsck reports a stray stored object (exit 5, nothing changed), then deletes it with --repair (exit 0)', async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'valise-fsck-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    const env = { VALISE_DATA_DIR: dataDir, VALISE_PUBLIC_URL: 'https://valise.example.org' };
+    const clean = await runCli(['admin', 'fsck'], { env });
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /^Checked 0 stored objects against 0 recorded parts\.\nNothing amiss\.\n$/);
+    // An object left by a crash between storing a part and recording it.
+    const key = 'ab' + '0'.repeat(30);
+    await mkdir(join(dataDir, 'blobs', 'ab'), { recursive: true });
+    await writeFile(join(dataDir, 'blobs', 'ab', key), Buffer.alloc(321, 7));
+
+    const found = await runCli(['--json', 'admin', 'fsck'], { env });
+    assert.equal(found.code, 5, found.stderr);
+    const report = JSON.parse(found.stdout) as { orphanBlobs: unknown[]; repaired: unknown };
+    assert.deepEqual(report.orphanBlobs, [{ blobKey: key, size: 321 }]);
+    assert.equal(report.repaired, null);
+    assert.match(found.stderr, /storage and database disagree/);
+    assert.equal((await readdir(join(dataDir, 'blobs', 'ab'))).length, 1, 'a check alone changes nothing');
+
+    const repaired = await runCli(['admin', 'fsck', '--repair', '--grace', '0'], { env });
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /Repaired: 1 orphan objects deleted \(321 bytes\), 0 lost parts forgotten/);
+    assert.deepEqual(await readdir(join(dataDir, 'blobs', 'ab')), []);
+  });
+
   for (const dialect of dialects) {
     it(`valise admin invite (server host, ${dialect}) → valise enroll (a wrong authenticator code, then the right one) → valise login → valise list`, async (t) => {
       const real = await RealServer.start({ dialect });

@@ -27,6 +27,8 @@ const runs: [argv: string[], command: CliCommand, json?: boolean][] = [
   [['revoke', ID], { name: 'revoke', transferId: ID }],
   [['admin', 'invite', 'new@h.example'], { name: 'admin-invite', email: 'new@h.example', admin: false }],
   [['admin', 'invite', 'new@h.example', '--admin'], { name: 'admin-invite', email: 'new@h.example', admin: true }],
+  [['admin', 'fsck'], { name: 'admin-fsck', repair: false, graceSeconds: 10 }],
+  [['admin', 'fsck', '--repair', '--grace', '0'], { name: 'admin-fsck', repair: true, graceSeconds: 0 }],
 ];
 
 for (const [argv, command, json] of runs) {
@@ -56,6 +58,7 @@ const usageErrors: [argv: string[], message: RegExp][] = [
   [['revoke', 'nope'], /transfer id has 22 characters/],
   [['admin'], /Usage: valise admin/],
   [['admin', 'invite', 'bad'], /not an e-mail address/],
+  [['admin', 'fsck', '--repair', '--grace', '1h'], /not a number of seconds from 0 to 600/],
   [['list', 'extra'], /too many arguments/],
 ];
 

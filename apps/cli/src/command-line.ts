@@ -21,7 +21,8 @@ export type CliCommand =
   | { name: 'receive'; link: string; out: string; email: string | undefined }
   | { name: 'list' }
   | { name: 'revoke'; transferId: string }
-  | { name: 'admin-invite'; email: string; admin: boolean };
+  | { name: 'admin-invite'; email: string; admin: boolean }
+  | { name: 'admin-fsck'; repair: boolean; graceSeconds: number };
 
 export type ParseOutcome =
   | { kind: 'run'; command: CliCommand; json: boolean }
@@ -40,6 +41,12 @@ function emailArg(value: string): string {
 function collectRecipients(value: string, previous: string[] | undefined): string[] {
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(emailArg);
   return [...(previous ?? []), ...list];
+}
+
+function graceArg(value: string): number {
+  const seconds = Number(value);
+  if (!/^[0-9]{1,3}$/u.test(value) || seconds > 600) throw new InvalidArgumentError(`"${value}" is not a number of seconds from 0 to 600.`);
+  return seconds;
 }
 
 function durationArg(value: string): number {
@@ -142,6 +149,17 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .addOption(new Option('--admin', 'make the member an administrator').default(false))
     .addHelpText('after', '\nRun it where the server runs, with the same VALISE_* environment:\n  valise admin invite dr.martin@hospital.example')
     .action((email: string, o: { admin: boolean }, cmd: Command) => onRun({ name: 'admin-invite', email, admin: o.admin }, json(cmd)));
+  admin.command('fsck')
+    .description('compare stored files with the database: stored objects of no transfer, recorded parts missing from storage')
+    .addOption(new Option('--repair', 'delete the orphan objects and forget lost parts of unfinished uploads (recorded in the audit log)').default(false))
+    .addOption(new Option('--grace <seconds>', 'with --repair: wait before deleting, so that a part being uploaded now gets recorded first')
+      .default(10).argParser(graceArg))
+    .addHelpText('after', [
+      '',
+      'Exit code 0: nothing amiss, or everything repaired; 5: something is amiss and was left as it is.',
+      'A finalized transfer with a missing part is reported, never changed: revoke it if it cannot be sent again.',
+    ].join('\n'))
+    .action((o: { repair: boolean; grace: number }, cmd: Command) => onRun({ name: 'admin-fsck', repair: o.repair, graceSeconds: o.grace }, json(cmd)));
 
   return program;
 }

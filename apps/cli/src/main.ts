@@ -7,7 +7,7 @@ import { EXIT, InterruptedError, exitCodeFor } from './exit-codes.js';
 import { describeError } from './messages.js';
 import { createPrompter } from './prompt.js';
 import { runEnroll, runLogin, runLogout } from './commands/accounts.js';
-import { runAdminInvite } from './commands/admin.js';
+import { runAdminFsck, runAdminInvite } from './commands/admin.js';
 import { runReceive } from './commands/receive.js';
 import { runSend } from './commands/send.js';
 import { runList, runRevoke } from './commands/transfers.js';
@@ -27,6 +27,7 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'list': return runList(ctx);
     case 'revoke': return runRevoke(ctx, command);
     case 'admin-invite': return runAdminInvite(ctx, command);
+    case 'admin-fsck': return runAdminFsck(ctx, command);
   }
 }
 

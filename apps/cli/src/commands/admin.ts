@@ -1,8 +1,8 @@
-// `valise admin invite EMAIL [--admin]`: runs ON THE SERVER HOST, with the server's own configuration
-// (VALISE_* environment), and creates the invitation directly through the server's accounts service.
+// `valise admin invite EMAIL [--admin]` and `valise admin fsck [--repair]`: run ON THE SERVER HOST, with the
+// server's own configuration (VALISE_* environment), directly through the server's services.
 import { serverEnvironment } from '../config.js';
 import type { CliContext } from '../context.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 
 /**
  * What the CLI expects from `@valise/server` (see apps/cli/README.md). Loaded with a computed specifier so
@@ -12,6 +12,8 @@ export interface ServerAdminModule {
   loadConfig(env?: Readonly<Record<string, string | undefined>>): unknown;
   createServerContext(config: unknown, options?: { logger?: unknown }): Promise<ServerContextLike> | ServerContextLike;
   inviteMember(ctx: ServerContextLike, email: string, options: { admin: boolean }): Promise<InvitationResult>;
+  /** Compares the blob store with the database (orphan and missing blobs), and repairs when asked. */
+  checkServerStorage?(ctx: ServerContextLike, options: { repair: boolean; graceMs: number }): Promise<StorageReport>;
   /** The server's logger factory, when exported: its lines then go to stderr, never mixed with the link on stdout. */
   createLogger?(options: { level: string; stream: { write(line: string): unknown } }): unknown;
 }
@@ -24,6 +26,15 @@ export interface InvitationResult {
   /** `<public url>/enroll#<token>`: give it to the new member over a trusted channel. */
   enrollmentLink: string;
   expiresAt?: number;
+}
+
+/** What `checkServerStorage` answers (the server's StorageCheckReport). */
+export interface StorageReport {
+  blobsStored: number;
+  partsRecorded: number;
+  orphanBlobs: Array<{ blobKey: string; size: number | null }>;
+  missingBlobs: Array<{ transferId: string; state: string; fileId: string; part: number; blobKey: string }>;
+  repaired: null | { blobsDeleted: number; bytesDeleted: number; blobsClaimedMeanwhile: number; partsForgotten: number; damagedTransfers: string[] };
 }
 
 export async function loadServerAdmin(): Promise<ServerAdminModule> {
@@ -40,14 +51,18 @@ export async function loadServerAdmin(): Promise<ServerAdminModule> {
   return mod as ServerAdminModule;
 }
 
-export async function runAdminInvite(ctx: CliContext, cmd: { email: string; admin: boolean }): Promise<void> {
-  const server = await loadServerAdmin();
+/** The server's context, from the server's own environment; its log lines go to stderr (stdout is the result). */
+async function openServer(ctx: CliContext, server: ServerAdminModule): Promise<ServerContextLike> {
   // The server's variables only: an administrator who also uses the CLI on that host may have VALISE_CONFIG_DIR set.
   const config = server.loadConfig(serverEnvironment(ctx.io.env));
-  // The server logs to stdout by default (e.g. "database migrated"): here stdout is the link, so logs go to stderr.
   const level = (config as { logLevel?: unknown }).logLevel;
   const logger = server.createLogger?.({ level: typeof level === 'string' ? level : 'info', stream: ctx.io.stderr });
-  const serverCtx = await server.createServerContext(config, logger === undefined ? {} : { logger });
+  return server.createServerContext(config, logger === undefined ? {} : { logger });
+}
+
+export async function runAdminInvite(ctx: CliContext, cmd: { email: string; admin: boolean }): Promise<void> {
+  const server = await loadServerAdmin();
+  const serverCtx = await openServer(ctx, server);
   try {
     const invitation = await server.inviteMember(serverCtx, cmd.email, { admin: cmd.admin });
     ctx.result(
@@ -62,4 +77,49 @@ export async function runAdminInvite(ctx: CliContext, cmd: { email: string; admi
   } finally {
     await serverCtx.close?.();
   }
+}
+
+/** Exit code 5 when something is amiss and left as it is (the report says what), else 0. */
+export async function runAdminFsck(ctx: CliContext, cmd: { repair: boolean; graceSeconds: number }): Promise<ExitCode> {
+  const server = await loadServerAdmin();
+  if (typeof server.checkServerStorage !== 'function') {
+    throw new CliError(EXIT.unexpected, 'this version of the Valise server does not provide a storage check (checkServerStorage)');
+  }
+  const serverCtx = await openServer(ctx, server);
+  let report: StorageReport;
+  try {
+    report = await server.checkServerStorage(serverCtx, { repair: cmd.repair, graceMs: cmd.graceSeconds * 1000 });
+  } finally {
+    await serverCtx.close?.();
+  }
+  ctx.result(report, describeReport(report));
+  const left = report.repaired === null
+    ? report.orphanBlobs.length + report.missingBlobs.length
+    : report.repaired.damagedTransfers.length;
+  if (left === 0) return EXIT.ok;
+  ctx.note(`valise: ${report.repaired === null ? 'storage and database disagree (see the report)' : 'finalized transfers miss stored parts (see the report)'}`);
+  return EXIT.integrity;
+}
+
+function describeReport(r: StorageReport): string[] {
+  const lines = [`Checked ${r.blobsStored} stored objects against ${r.partsRecorded} recorded parts.`];
+  if (r.orphanBlobs.length === 0 && r.missingBlobs.length === 0) return [...lines, 'Nothing amiss.'];
+  if (r.orphanBlobs.length > 0) {
+    const bytes = r.orphanBlobs.reduce((n, o) => n + (o.size ?? 0), 0);
+    lines.push(`Orphan objects (stored, part of no transfer): ${r.orphanBlobs.length}, ${bytes} bytes`);
+    for (const o of r.orphanBlobs) lines.push(`  ${o.blobKey}  ${o.size ?? '?'} bytes`);
+  }
+  if (r.missingBlobs.length > 0) {
+    lines.push(`Missing objects (recorded, not in storage): ${r.missingBlobs.length}`);
+    for (const m of r.missingBlobs) lines.push(`  transfer ${m.transferId} (${m.state}), file ${m.fileId}, part ${m.part + 1}`);
+  }
+  if (r.repaired === null) {
+    lines.push('Nothing was changed. `valise admin fsck --repair` deletes the orphans and forgets lost parts of unfinished uploads.');
+  } else {
+    const done = r.repaired;
+    lines.push(`Repaired: ${done.blobsDeleted} orphan objects deleted (${done.bytesDeleted} bytes), ${done.partsForgotten} lost parts forgotten` +
+      ` (their uploads will send them again)${done.blobsClaimedMeanwhile > 0 ? `; ${done.blobsClaimedMeanwhile} objects were recorded meanwhile and kept` : ''}.`);
+    if (done.damagedTransfers.length > 0) lines.push(`Left as they are (finalized, a part is lost; revoke them and ask the sender to send again): ${done.damagedTransfers.join(', ')}`);
+  }
+  return lines;
 }
