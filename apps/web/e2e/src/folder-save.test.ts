@@ -3,8 +3,6 @@
 // picker hands out the origin-private file system's root: a directory handle with the very same API.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserSuite, newContext, screenshot } from './kit.js';
@@ -25,11 +23,7 @@ describe('receiving into a folder', async () => {
   };
 
   const open = async (page: Page, link: string): Promise<void> => {
-    await page.goto(link);
-    await page.getByLabel('Your e-mail address').fill('rita@lab.example');
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByLabel('Code from the e-mail').fill(await suite.web.outbox.nextCode('rita@lab.example'));
-    await page.getByRole('button', { name: 'Open' }).click();
+    await suite.web.openAsRecipient(page, link);
     await page.getByRole('button', { name: 'Save into a folder…' }).click();
   };
 
@@ -75,14 +69,7 @@ describe('receiving into a folder', async () => {
     const api = await suite.web.apiFor(member);
     const link = await suite.web.sendWithApi(api, { recipients: ['rita@lab.example'] });
     const transferId = link.split('/t/')[1]!.split('#')[0]!;
-    // Flip one byte of the stored ciphertext.
-    const part = await suite.web.server.ctx.database.db.selectFrom('parts').select('blob_key').where('transfer_id', '=', transferId).executeTakeFirstOrThrow();
-    const { blobs } = suite.web.server.ctx.config;
-    assert.equal(blobs.kind, 'fs');
-    const path = join(blobs.kind === 'fs' ? blobs.dir : '', part.blob_key.slice(0, 2), part.blob_key);
-    const stored = await readFile(path);
-    stored[stored.length - 20]! ^= 0x01;
-    await writeFile(path, stored);
+    await suite.web.alterStoredPart(transferId);
 
     const page = await recipientPage();
     await open(page, link);

@@ -1,7 +1,7 @@
 // The web app's test kit: Debian's Chromium driven by playwright-core, the real server (with its web build) on a
 // loopback port, enrolled members, the outbox for e-mailed codes, a log of every request a page makes, screenshots.
 import assert from 'node:assert/strict';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, it } from 'node:test';
 import { createRequire } from 'node:module';
@@ -106,6 +106,27 @@ export class WebServer {
     const file = { name: 'compte-rendu.txt', type: 'text/plain', size: bytes.length, readRange: async (a: number, b: number) => bytes.slice(a, b) };
     const sent = await uploadTransfer({ api, files: [file], ...options });
     return sent.link;
+  }
+
+  /** Opens a link as an outside recipient: their address, then the code from the outbox; the files are then listed. */
+  async openAsRecipient(page: Page, link: string, email = 'rita@lab.example'): Promise<void> {
+    await page.goto(link);
+    await page.getByLabel('Your e-mail address').fill(email);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Code from the e-mail').fill(await this.outbox.nextCode(email));
+    await page.getByRole('button', { name: 'Open' }).click();
+  }
+
+  /** Flips one byte near the end of a stored part of a transfer (filesystem storage), as an attacker on the server could. */
+  async alterStoredPart(transferId: string, which: 'first' | 'last' = 'first'): Promise<void> {
+    const part = await this.server.ctx.database.db.selectFrom('parts').select('blob_key').where('transfer_id', '=', transferId)
+      .orderBy('idx', which === 'first' ? 'asc' : 'desc').executeTakeFirstOrThrow();
+    const { blobs } = this.server.ctx.config;
+    if (blobs.kind !== 'fs') throw new Error('the web tests store files on the filesystem');
+    const path = join(blobs.dir, part.blob_key.slice(0, 2), part.blob_key);
+    const stored = await readFile(path);
+    stored[stored.length - 20]! ^= 0x01;
+    await writeFile(path, stored);
   }
 
   /** Signs in through the sign-in page; the page then shows the send form. */
