@@ -235,18 +235,22 @@ export async function openPart(
   options: { aead?: ChunkAead | undefined; sha256?: Sha256 | undefined; into?: Uint8Array | undefined; fileNumber?: number } = {},
 ): Promise<Uint8Array> {
   const where = `file ${(options.fileNumber ?? 0) + 1}, part ${job.index + 1}`;
-  if (job.ciphertext.length !== expectedPartSize(job.plaintextSize, job.index)) {
-    throw new IntegrityError('part_size_mismatch', `${where}: the downloaded data has the wrong size`);
-  }
-  // Verify against the manifest's hash first: a substituted part never reaches the decryptor.
-  if (!constantTimeEqual(await (options.sha256 ?? sha256)(job.ciphertext), fromBase64Url(job.expectedSha256, 32))) {
-    throw new IntegrityError('part_hash_mismatch', `${where}: the downloaded data does not match what the sender sent`);
-  }
+  await verifyPart(job, where, options.sha256);
   try {
     return await decryptPart(decryptor ?? await decryptorForJob(job, options.aead), job.plaintextSize, job.index, job.ciphertext, options.into);
   } catch (e) {
     if (isCryptoError(e)) throw new IntegrityError('decryption_failed', `${where}: decryption failed`, { cause: e });
     throw e;
+  }
+}
+
+/** Size and SHA-256 against the manifest, before anything of the part reaches a decryptor. */
+async function verifyPart(job: Pick<OpenPartJob, 'plaintextSize' | 'index' | 'expectedSha256' | 'ciphertext'>, where: string, hash: Sha256 | undefined): Promise<void> {
+  if (job.ciphertext.length !== expectedPartSize(job.plaintextSize, job.index)) {
+    throw new IntegrityError('part_size_mismatch', `${where}: the downloaded data has the wrong size`);
+  }
+  if (!constantTimeEqual(await (hash ?? sha256)(job.ciphertext), fromBase64Url(job.expectedSha256, 32))) {
+    throw new IntegrityError('part_hash_mismatch', `${where}: the downloaded data does not match what the sender sent`);
   }
 }
 
@@ -330,8 +334,14 @@ async function decryptFile(o: DecryptToSinksOptions & {
     const lent = reuse && expectedPartSize(file.size, k) >= PART_CIPHERTEXT_SIZE
       ? (spareCiphertext.pop() ?? new Uint8Array(PART_CIPHERTEXT_SIZE + HEADER_SIZE)) : undefined;
     const fetched = lent ? o.fetchPart(file, k, o.signal, lent) : o.fetchPart(file, k, o.signal);
-    // Part 0 starts with the file's header, which every part's decryption needs (copied: its buffer is reused).
-    if (k === 0) header = fetched.then((b) => b.slice(0, HEADER_SIZE));
+    // Part 0 starts with the file's header, which every part's decryption needs: taken only once part 0 matched
+    // the manifest (a substituted part never reaches a decryptor), and copied (its buffer may be reused).
+    if (k === 0) {
+      header = fetched.then(async (b) => {
+        await verifyPart({ plaintextSize: file.size, index: 0, expectedSha256: file.partHashes[0]!, ciphertext: b }, `file ${o.index + 1}, part 1`, o.sha256);
+        return b.slice(0, HEADER_SIZE);
+      });
+    }
     header?.catch(() => undefined);
     const p = open(k, fetched, lent);
     p.catch(() => undefined); // handled when awaited in order; avoids an unhandled rejection meanwhile

@@ -94,3 +94,19 @@ test('decryptToSinks through an openPart hook writes the same bytes as its own p
   assert.deepEqual(await received(), plaintext);
   assert.deepEqual(await received(undefined, true), plaintext);
 });
+
+test('decryptToSinks refuses a substituted part 0 by its hash, before its header reaches a decryptor, on either path', async () => {
+  const { transferId, file } = await sealedFile();
+  const other = await sealedFile();
+  for (const hook of [undefined, (job: OpenPartJob) => openPart(job)]) {
+    const aborted: string[] = [];
+    const failure = await integrityCode(decryptToSinks({
+      transferId, files: [file], prefetch: 2, openPart: hook,
+      createSink: () => ({ write: async () => undefined, commit: async () => undefined, abort: async () => void aborted.push('aborted') }),
+      // Part 0 of another file of the same size: its header commits to another key.
+      fetchPart: async (_f, k) => new Uint8Array(k === 0 ? other.parts[0]! : (await sealedFile()).parts[k]!),
+    }));
+    assert.equal(failure, 'part_hash_mismatch');
+    assert.deepEqual(aborted, ['aborted']);
+  }
+});
