@@ -208,6 +208,45 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.deepEqual(await readFile(join(out, 'scan.bin')), data);
   });
 
+  it('with part-sealer threads: Ctrl-C mid-send exits, a damaged resume state fails in a thread and exits, a resend arrives intact', async (t) => {
+    const w = await cliWorkspace(t, { proxy: true });
+    const proxy = w.real.proxy!;
+    const env = { ...w.env, VALISE_SEAL_THREADS: '2' }; // this machine's default may be none
+    const data = pattern(3 * 8 * 1024 * 1024 + 7, 5); // 4 parts
+    await writeFile(join(w.src, 'scan.bin'), data);
+    let puts = 0;
+    proxy.stallWhen((method) => method === 'PUT' && ++puts > 1);
+    const first = await runCli(['send', join(w.src, 'scan.bin'), '--to', 'r@x.example'], {
+      env,
+      drive: async (child) => {
+        await waitFor(() => (proxy.count('stalled', 'PUT') > 0 ? true : undefined));
+        child.kill('SIGINT');
+      },
+      timeoutMs: 20_000, // the threads must not keep the process alive
+    });
+    assert.equal(first.code, 130, first.stderr);
+    proxy.stallWhen(undefined);
+
+    // A resume state whose file salt was damaged on disk: the thread that encrypts the next part fails.
+    const [state] = await readdir(join(w.configDir, 'uploads'));
+    const path = join(w.configDir, 'uploads', state!);
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { files: { key: string; salt: string }[] };
+    saved.files[0]!.salt = 'A'.repeat(31);
+    await writeFile(path, JSON.stringify(saved));
+    const damaged = await runCli(['send', join(w.src, 'scan.bin'), '--to', 'r@x.example'], { env, timeoutMs: 20_000 });
+    assert.equal(damaged.code, 1, damaged.stderr);
+    assert.match(damaged.stderr, /^valise: encrypting a part failed: .+$/m);
+    assert.ok(!damaged.stderr.includes(saved.files[0]!.key), 'the file key is not in the message');
+
+    await rm(path);
+    const send = await runCli(['send', join(w.src, 'scan.bin'), '--to', 'r@x.example'], { env });
+    assert.equal(send.code, 0, send.stderr);
+    const out = join(w.root, 'out');
+    const recv = await runCli(['receive', send.stdout.trim(), '--out', out, '--email', 'r@x.example'], { env, drive: w.real.answerCode('r@x.example') });
+    assert.equal(recv.code, 0, recv.stderr);
+    assert.deepEqual(await readFile(join(out, 'scan.bin')), data);
+  });
+
   it('a signed-in member who is a recipient receives without a code; a non-recipient falls back to the code', async (t) => {
     const w = await cliWorkspace(t);
     await writeFile(join(w.src, 'm.txt'), 'for me');

@@ -77,7 +77,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .configureOutput({ writeOut: out.writeOut, writeErr: out.writeErr, outputError: (s, write) => write(s.replace(/^error: /u, 'valise: ')) })
     .exitOverride()
     .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nSecrets are never taken from the command line: passwords and codes are asked for (or read from stdin).\nEnvironment: VALISE_CONFIG_DIR (credentials and resume data; default ~/.config/valise), VALISE_DEBUG=1.`);
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nSecrets are never taken from the command line: passwords and codes are asked for (or read from stdin).\nEnvironment: VALISE_CONFIG_DIR (credentials and resume data; default ~/.config/valise), VALISE_DEBUG=1,\nVALISE_SEAL_THREADS (threads that encrypt for send, 0 to 8; default by core count).`);
   const json = (cmd: Command) => Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
 
   program.command('enroll')

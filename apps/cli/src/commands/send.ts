@@ -9,6 +9,7 @@ import { createFileResumeStore, sendResumeKey } from '../file-resume-store.js';
 import { type NodeFileSource, openFileSource } from '../node-file-source.js';
 import { createProgressReporter, formatBytes } from '../progress.js';
 import { nodeSha256 } from '../crypto/node-digest.js';
+import { PartSealerPool, defaultSealerThreads } from '../crypto/part-sealer.js';
 
 export interface SendCommand {
   files: string[];
@@ -52,11 +53,15 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
     };
     if (!ctx.json) ctx.note(`Encrypting and sending ${sources.length} file${sources.length === 1 ? '' : 's'} (${formatBytes(total)})…`);
     const aead = await loadNodeAead();
+    // Threads that encrypt and hash the parts beside the HTTP I/O, with the node:crypto AEAD (without it, or with
+    // no thread, parts are sealed on this thread).
+    const threads = ctx.config.sealThreads ?? defaultSealerThreads();
+    const sealer = aead && threads > 0 ? new PartSealerPool(threads) : undefined;
     let result;
     try {
       result = await uploadTransfer({
         api: ctx.api(credentials.serverUrl, credentials.token),
-        files: sources,
+        files: sealer ? sources.map((s) => sealer.recycling(s)) : sources,
         recipients,
         expiresInSeconds: cmd.expiresInSeconds,
         maxDownloads: cmd.maxDownloads,
@@ -67,12 +72,14 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
         sha256: nodeSha256,
         // The CLI's fetch (node-fetch.ts) has sent the whole body when a part's response arrives.
         reuseBuffers: true,
+        sealPart: sealer && ((job) => sealer.seal(job)),
         onProgress: (e) => progress.update(e),
         onNotice,
         signal: ctx.signal,
       });
     } finally {
       progress.stop();
+      await sealer?.terminate(); // success, failure or Ctrl-C: live threads would keep the process running
     }
     const expires = new Date(result.expiresAt).toISOString();
     ctx.result(
