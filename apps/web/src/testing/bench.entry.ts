@@ -1,8 +1,8 @@
 // Benchmark-only page script (never part of the app's bundle): sends then receives one file with the engine the
 // app's workers run (WebCrypto, Blob request bodies, the same parts in flight), and reports the times in the page
 // title, where bench/web.mjs reads them. Parameters come in the fragment, which never reaches the server.
-import { type FileSink, ValiseApi, downloadTransfer, openTransfer, uploadTransfer } from '@valise/client';
-import { PartOpenerPool, PartSealerPool, poolSize } from '../workers/part-pools.js';
+import { type FileSink, type OpenPartJob, ValiseApi, downloadTransfer, openTransfer, uploadTransfer } from '@valise/client';
+import { PartSealerPool, openerPoolIfWorthIt, poolSize } from '../workers/part-pools.js';
 import { webFetch } from '../workers/web-fetch.js';
 
 async function run(): Promise<Record<string, number>> {
@@ -36,17 +36,17 @@ async function run(): Promise<Record<string, number>> {
   const opened = await openTransfer(sent.link, { memberToken: token });
   // Decrypted bytes are counted, not kept: the app then writes them to a chosen folder or to Blobs.
   let received = 0;
-  const openers = new PartOpenerPool(poolSize());
+  const openers = openerPoolIfWorthIt();
   await downloadTransfer(opened, {
     prefetch: 2,
-    openPart: (part) => openers.open(part),
+    ...(openers ? { openPart: (part: OpenPartJob) => openers.open(part) } : { reuseBuffers: true }),
     createSink: (): FileSink => ({
       async write(bytes) { received += bytes.length; },
       async commit() {},
       async abort() {},
     }),
   });
-  openers.terminate();
+  openers?.terminate();
   const download = (performance.now() - t1) / 1000;
   if (received !== size) throw new Error(`received ${received} bytes of ${size}`);
   return { uploadMiBs: sizeMiB / upload, downloadMiBs: sizeMiB / download };

@@ -6,7 +6,7 @@
 import { type CreateSink, type FileSink, type OpenedTransfer, ValiseApi, downloadTransfer, safeFileName } from '@valise/client';
 import type { Manifest } from '@valise/crypto';
 import { createFolderSinks } from './folder-sinks.js';
-import { PartOpenerPool, poolSize } from './part-pools.js';
+import { openerPoolIfWorthIt } from './part-pools.js';
 import { type DownloadEvent, type DownloadRequest, type ReceivedFile, type StreamPortMessage, describeFailure } from './messages.js';
 import { SaveStoppedError, streamSink } from './stream-sinks.js';
 
@@ -30,11 +30,11 @@ async function receive(data: DownloadRequest): Promise<void> {
     manifest: data.manifest as Manifest,
     api: new ValiseApi({ serverUrl: data.serverUrl }),
   };
-  const openers = new PartOpenerPool(poolSize());
+  const openers = openerPoolIfWorthIt();
   const download = (createSink: CreateSink) => downloadTransfer(opened, {
     createSink,
     prefetch: 2, // three parts downloading at once: the browser fetches in parallel much faster
-    openPart: (part) => openers.open(part), // verified and decrypted on several threads
+    openPart: openers ? (part) => openers.open(part) : undefined, // verified and decrypted on several threads
     onProgress: (progress) => post({ kind: 'progress', progress }),
   });
   try {
@@ -54,7 +54,7 @@ async function receive(data: DownloadRequest): Promise<void> {
   } catch (error) {
     post({ kind: 'failed', failure: describeFailure(error) });
   } finally {
-    openers.terminate();
+    openers?.terminate();
   }
 }
 

@@ -80,3 +80,13 @@ export class PartOpenerPool extends WorkerPool<OpenPartJob, Uint8Array> {
 export function poolSize(): number {
   return Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2));
 }
+
+/**
+ * A part-opener pool where cores are left over, else null (the download worker then verifies and decrypts on its
+ * own thread, several parts at once). On 2 cores the pool made downloads slower: 1 GiB at 38 MiB/s against 45–50
+ * without it (bench/README.md), as the server and the browser's network process share those cores.
+ */
+export function openerPoolIfWorthIt(): PartOpenerPool | null {
+  const cores = navigator.hardwareConcurrency || 2;
+  return cores > 2 ? new PartOpenerPool(Math.min(4, cores - 1)) : null;
+}
