@@ -1,17 +1,10 @@
 // The format's vectors inside Chromium: every Wycheproof Cobblestone vector (AES-128 and AES-256) and Valise's own
 // known-answer objects, computed by @valise/crypto on the browser's WebCrypto, must match the committed answers.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allTests, chunkedCiphertext, loadValiseVectors, loadWycheproof, type ChunkedVector } from '@valise/crypto/testing';
-import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
-import { launchChromium } from './kit.js';
-
-const webDir = new URL('../../', import.meta.url).pathname;
+import type { Page } from 'playwright-core';
+import { entryPage, launchChromium } from './kit.js';
 
 interface Answer { tcId: number; ok: boolean; length: number; sha512: string; code: string | null }
 
@@ -19,31 +12,15 @@ describe('crypto vectors in Chromium', async () => {
   const { browser, failure } = await launchChromium();
   if (failure) it('Chromium is available', () => assert.fail(failure));
   if (!browser) return;
-  let dir: string;
-  let server: Server;
+  let entry: { page: Page; close(): Promise<void> };
   let page: Page;
   before(async () => {
-    // The test entry, bundled like the app (Vite), served from a loopback origin (a secure context for WebCrypto).
-    dir = await mkdtemp(join(tmpdir(), 'valise-vectors-'));
-    await build({
-      root: webDir, configFile: false, logLevel: 'warn',
-      build: { outDir: dir, emptyOutDir: true, minify: false, target: 'es2022', lib: { entry: join(webDir, 'src/testing/crypto-vectors.entry.ts'), formats: ['es'], fileName: () => 'vectors.js' } },
-    });
-    const script = await readFile(join(dir, 'vectors.js'));
-    server = createServer((req, res) => {
-      if (req.url === '/vectors.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>vectors</title><script type="module" src="/vectors.js"></script>');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    page = await (browser as Browser).newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => document.title === 'vectors ready');
+    entry = await entryPage(browser, 'crypto-vectors.entry.ts', 'vectors ready');
+    page = entry.page;
   });
   after(async () => {
-    await (browser as Browser).close();
-    server?.close();
-    await rm(dir, { recursive: true, force: true });
+    await entry?.close();
+    await browser.close();
   });
 
   for (const [file, bits] of [['c2sp_chunked_encryption_aes_128_gcm_test.json', 128], ['c2sp_chunked_encryption_aes_256_gcm_test.json', 256]] as const) {

@@ -1,7 +1,8 @@
 // The web app's test kit: Debian's Chromium driven by playwright-core, the real server (with its web build) on a
 // loopback port, enrolled members, the outbox for e-mailed codes, a log of every request a page makes, screenshots.
 import assert from 'node:assert/strict';
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { after, before, it } from 'node:test';
 import { createRequire } from 'node:module';
@@ -226,4 +227,39 @@ export async function tabTo(page: Page, selector: string, max = 40): Promise<voi
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A test-only page script of apps/web/src/testing/, bundled with Vite like the app (its workers beside it under
+ * /assets/), served from a loopback origin (a secure context for WebCrypto) and opened in a new page, which is
+ * returned once the script set the document title to `readyTitle`. Everything is removed by `close`.
+ */
+export async function entryPage(browser: Browser, entry: string, readyTitle: string): Promise<{ page: Page; close(): Promise<void> }> {
+  const webDir = new URL('../../', import.meta.url).pathname;
+  const dir = await mkdtemp(join(tmpdir(), 'valise-entry-'));
+  const { build } = await import('vite');
+  await build({
+    root: webDir, configFile: false, logLevel: 'warn', worker: { format: 'es' },
+    build: { outDir: dir, emptyOutDir: true, minify: false, target: 'es2022', lib: { entry: join(webDir, 'src', 'testing', entry), formats: ['es'], fileName: () => 'assets/entry.js' } },
+  });
+  const files = new Map<string, Buffer>();
+  for (const name of await readdir(join(dir, 'assets'))) files.set(`/assets/${name}`, await readFile(join(dir, 'assets', name)));
+  const server = createServer((req, res) => {
+    const body = files.get(req.url ?? '');
+    if (body) res.writeHead(200, { 'content-type': 'text/javascript' }).end(body);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>test</title><script type="module" src="/assets/entry.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction((title) => document.title === title, readyTitle);
+  return {
+    page,
+    async close() {
+      await page.close();
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
