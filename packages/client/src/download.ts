@@ -232,10 +232,14 @@ export interface OpenPartJob {
 export async function openPart(
   job: OpenPartJob,
   decryptor?: Decryptor,
-  options: { aead?: ChunkAead | undefined; sha256?: Sha256 | undefined; into?: Uint8Array | undefined; fileNumber?: number } = {},
+  options: {
+    aead?: ChunkAead | undefined; sha256?: Sha256 | undefined; into?: Uint8Array | undefined; fileNumber?: number;
+    /** The caller already checked this very part's size and hash (the engine does for part 0, to take its header). */
+    alreadyVerified?: boolean;
+  } = {},
 ): Promise<Uint8Array> {
   const where = `file ${(options.fileNumber ?? 0) + 1}, part ${job.index + 1}`;
-  await verifyPart(job, where, options.sha256);
+  if (!options.alreadyVerified) await verifyPart(job, where, options.sha256);
   try {
     return await decryptPart(decryptor ?? await decryptorForJob(job, options.aead), job.plaintextSize, job.index, job.ciphertext, options.into);
   } catch (e) {
@@ -324,7 +328,7 @@ async function decryptFile(o: DecryptToSinksOptions & {
     const range = partPlaintextRange(file.size, k);
     const into = reuse && range.end - range.start >= PART_PLAINTEXT_SIZE ? (spare.pop() ?? new Uint8Array(PART_PLAINTEXT_SIZE)) : undefined;
     decryptor ??= decryptorForJob(job(k, bytes, h), o.aead);
-    const plaintext = await openPart(job(k, bytes, h), await decryptor, { aead: o.aead, sha256: o.sha256, into, fileNumber: o.index });
+    const plaintext = await openPart(job(k, bytes, h), await decryptor, { aead: o.aead, sha256: o.sha256, into, fileNumber: o.index, alreadyVerified: k === 0 });
     if (lent) spareCiphertext.push(lent); // the ciphertext is no longer needed: its buffer can take a later part
     return { plaintext, into };
   };

@@ -4,23 +4,12 @@
 import { type OpenPartJob, decryptorForJob, openPart } from '@valise/client';
 import type { Decryptor } from '@valise/crypto';
 import { describeFailure } from './messages.js';
+import { recentCache } from './recent-cache.js';
 import type { PoolRequest, PoolResponse } from './part-pools.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-/** The decryptors of the last few files (a transfer's parts go file by file). */
-const decryptors = new Map<string, Promise<Decryptor>>();
-
-function decryptorFor(job: OpenPartJob): Promise<Decryptor> {
-  const key = `${job.transferId}/${job.fileId}`;
-  let decryptor = decryptors.get(key);
-  if (!decryptor) {
-    decryptor = decryptorForJob(job);
-    decryptor.catch(() => decryptors.delete(key));
-    decryptors.set(key, decryptor);
-    if (decryptors.size > 8) decryptors.delete(decryptors.keys().next().value as string);
-  }
-  return decryptor;
-}
+const decryptors = recentCache<Decryptor>(8);
+const decryptorFor = (job: OpenPartJob): Promise<Decryptor> => decryptors(`${job.transferId}/${job.fileId}`, () => decryptorForJob(job));
 
 scope.onmessage = async ({ data }: MessageEvent<PoolRequest<OpenPartJob>>) => {
   try {

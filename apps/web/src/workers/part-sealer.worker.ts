@@ -4,22 +4,12 @@
 import { type SealPartJob, type SealedPart, encryptorForJob, sealPart } from '@valise/client';
 import type { Encryptor } from '@valise/crypto';
 import { describeFailure } from './messages.js';
+import { recentCache } from './recent-cache.js';
 import type { PoolRequest, PoolResponse } from './part-pools.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-/** The encryptors of the last few files (a transfer's parts go file by file). */
-const encryptors = new Map<string, Promise<Encryptor>>();
-
-function encryptorFor(job: SealPartJob): Promise<Encryptor> {
-  const key = `${job.transferId}/${job.fileId}/${job.salt}`;
-  let encryptor = encryptors.get(key);
-  if (!encryptor) {
-    encryptor = encryptorForJob(job);
-    encryptors.set(key, encryptor);
-    if (encryptors.size > 8) encryptors.delete(encryptors.keys().next().value as string);
-  }
-  return encryptor;
-}
+const encryptors = recentCache<Encryptor>(8);
+const encryptorFor = (job: SealPartJob): Promise<Encryptor> => encryptors(`${job.transferId}/${job.fileId}/${job.salt}`, () => encryptorForJob(job));
 
 scope.onmessage = async ({ data }: MessageEvent<PoolRequest<SealPartJob>>) => {
   try {
