@@ -31,8 +31,8 @@ describe('loadConfig', () => {
       purgeIntervalMs: 30_000,
       limits: {
         maxExpiryMs: 30 * 86_400_000,
-        defaultExpiryMs: 7 * 86_400_000,
         maxDownloads: 100,
+        defaultDataClass: 'standard',
         maxFileSize: 100 * 2 ** 30,
         userQuota: 200 * 2 ** 30,
         maxFiles: 1000,
@@ -71,7 +71,7 @@ describe('loadConfig', () => {
         VALISE_MAIL_FROM: 'Valise <valise@hospital.example>',
         VALISE_PURGE_INTERVAL: '2m',
         VALISE_MAX_EXPIRY: '90d',
-        VALISE_DEFAULT_EXPIRY: '12h',
+        VALISE_DEFAULT_DATA_CLASS: 'health',
         VALISE_MAX_DOWNLOADS: '5',
         VALISE_MAX_FILE_SIZE: '2 GB',
         VALISE_USER_QUOTA: '1TiB',
@@ -95,7 +95,7 @@ describe('loadConfig', () => {
     assert.equal(config.mailFrom, 'Valise <valise@hospital.example>');
     assert.equal(config.purgeIntervalMs, 120_000);
     assert.deepEqual(config.limits, {
-      maxExpiryMs: 90 * 86_400_000, defaultExpiryMs: 12 * 3_600_000, maxDownloads: 5, maxFileSize: 2e9,
+      maxExpiryMs: 90 * 86_400_000, maxDownloads: 5, defaultDataClass: 'health', maxFileSize: 2e9,
       userQuota: 2 ** 40, maxFiles: 10, maxRecipients: 3,
     });
     assert.equal(config.trustProxy, true);
@@ -120,12 +120,11 @@ describe('loadConfig', () => {
 
   it('accepts the forms of durations and sizes operators write', () => {
     const config = loadConfig(
-      { VALISE_PURGE_INTERVAL: '45', VALISE_MAX_EXPIRY: '15m', VALISE_DEFAULT_EXPIRY: '90s', VALISE_MAX_FILE_SIZE: '1048576', VALISE_USER_QUOTA: '512 MiB' },
+      { VALISE_PURGE_INTERVAL: '45', VALISE_MAX_EXPIRY: '15m', VALISE_MAX_FILE_SIZE: '1048576', VALISE_USER_QUOTA: '512 MiB' },
       { cwd },
     );
     assert.equal(config.purgeIntervalMs, 45_000);
     assert.equal(config.limits.maxExpiryMs, 900_000);
-    assert.equal(config.limits.defaultExpiryMs, 90_000);
     assert.equal(config.limits.maxFileSize, 1_048_576);
     assert.equal(config.limits.userQuota, 512 * 2 ** 20);
   });
@@ -137,7 +136,7 @@ describe('loadConfig', () => {
       VALISE_DATABASE_URL: 'mysql://root:hunter2@db/valise',
       VALISE_SMTP_URL: 'not a url',
       VALISE_MAX_EXPIRY: '7 days',
-      VALISE_DEFAULT_EXPIRY: '1d',
+      VALISE_DEFAULT_DATA_CLASS: 'Health Data',
       VALISE_MAX_DOWNLOADS: '0',
       VALISE_MAX_FILE_SIZE: '10 XB',
       VALISE_USER_QUOTA: '-1',
@@ -152,9 +151,9 @@ describe('loadConfig', () => {
     assert.deepEqual(new Set(named), new Set([
       'VALISE_PORT', 'VALISE_PUBLIC_URL', 'VALISE_DATABASE_URL', 'VALISE_SMTP_URL', 'VALISE_MAX_EXPIRY',
       'VALISE_MAX_DOWNLOADS', 'VALISE_MAX_FILE_SIZE', 'VALISE_USER_QUOTA', 'VALISE_MAX_FILES', 'VALISE_MAX_RECIPIENTS',
-      'VALISE_TRUST_PROXY', 'VALISE_LOG_LEVEL', 'VALISE_PURGE_INTERVAL', 'VALISE_MAIL_FROM',
+      'VALISE_TRUST_PROXY', 'VALISE_LOG_LEVEL', 'VALISE_PURGE_INTERVAL', 'VALISE_MAIL_FROM', 'VALISE_DEFAULT_DATA_CLASS',
     ]));
-    assert.equal(named.length, 14);
+    assert.equal(named.length, 15);
   });
 
   it('never echoes values that may hold a password', () => {
@@ -170,10 +169,8 @@ describe('loadConfig', () => {
     assert.equal(problemsOf({ VALISE_PUBLIC_URL: 'https://u:p@a.example/' }).length, 1);
   });
 
-  it('refuses a default expiry longer than the maximum', () => {
-    assert.deepEqual(problemsOf({ VALISE_MAX_EXPIRY: '1d', VALISE_DEFAULT_EXPIRY: '2d' }), [
-      'VALISE_DEFAULT_EXPIRY: must not exceed VALISE_MAX_EXPIRY (2d > 1d)',
-    ]);
+  it('says where a retired variable went (VALISE_DEFAULT_EXPIRY: each data class has its own default now)', () => {
+    assert.deepEqual(problemsOf({ VALISE_DEFAULT_EXPIRY: '2d' }), ['VALISE_DEFAULT_EXPIRY: no longer read: each data class has its own default lifetime now (valise admin classes)']);
   });
 
   it('requires the bucket as soon as any S3 variable is set, and keys in pairs', () => {

@@ -36,9 +36,9 @@ export const CONFIG_VARIABLES = [
   { name: 'VALISE_SMTP_URL', default: null, unset: 'messages written to DATA_DIR/outbox', secret: true, meaning: 'smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465.' },
   { name: 'VALISE_MAIL_FROM', default: null, unset: 'Valise <noreply@host of PUBLIC_URL>', meaning: 'Sender address of the messages Valise sends.' },
   { name: 'VALISE_PURGE_INTERVAL', default: '30', meaning: 'Seconds between two runs of the purge job (90s, 15m are accepted too).' },
-  { name: 'VALISE_MAX_EXPIRY', default: '30d', meaning: 'Longest lifetime a sender may give a transfer (90s, 15m, 12h, 7d).' },
-  { name: 'VALISE_DEFAULT_EXPIRY', default: '7d', meaning: 'Lifetime of a transfer when the sender does not choose; at most VALISE_MAX_EXPIRY.' },
-  { name: 'VALISE_MAX_DOWNLOADS', default: '100', meaning: 'Largest number of downloads a sender may allow on one transfer.' },
+  { name: 'VALISE_DEFAULT_DATA_CLASS', default: 'standard', meaning: 'Data class of a transfer whose sender does not choose one (health and standard ship; `valise admin classes` lists and edits them).' },
+  { name: 'VALISE_MAX_EXPIRY', default: '30d', meaning: 'Ceiling over every data class: no class may let a transfer live longer (90s, 15m, 12h, 7d).' },
+  { name: 'VALISE_MAX_DOWNLOADS', default: '100', meaning: 'Ceiling over every data class: largest number of downloads of one transfer.' },
   { name: 'VALISE_MAX_FILE_SIZE', default: '100GiB', meaning: 'Largest file accepted, counted in plaintext bytes (bytes, or with a unit: KiB, MiB, GiB, TiB, KB, MB, GB, TB).' },
   { name: 'VALISE_USER_QUOTA', default: '200GiB', meaning: 'Storage a user may hold in live transfers, unless set per user.' },
   { name: 'VALISE_MAX_FILES', default: '1000', meaning: 'Largest number of files in one transfer.' },
@@ -52,6 +52,11 @@ export type VariableName = (typeof CONFIG_VARIABLES)[number]['name'];
 
 /** VALISE_* names that belong to other tools (test suites), so they are not reported as typos. */
 export const FOREIGN_VARIABLES: readonly string[] = ['VALISE_TEST_DATABASE_URL'];
+
+/** Variables earlier versions read, with what replaced them: an operator upgrading is told where to go. */
+const RETIRED_VARIABLES: Readonly<Record<string, string>> = {
+  VALISE_DEFAULT_EXPIRY: 'each data class has its own default lifetime now (valise admin classes)',
+};
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -74,9 +79,11 @@ export type MailConfig =
   | { readonly kind: 'smtp'; readonly url: string };
 
 export interface PolicyLimits {
+  /** Ceilings over every data class (a class's own values are clamped to them). */
   readonly maxExpiryMs: number;
-  readonly defaultExpiryMs: number;
   readonly maxDownloads: number;
+  /** The class of a transfer created without one. */
+  readonly defaultDataClass: string;
   readonly maxFileSize: number;
   readonly userQuota: number;
   readonly maxFiles: number;
@@ -112,6 +119,7 @@ export class ConfigError extends Error {
 }
 
 const DEFINITIONS = new Map<string, VariableDefinition>(CONFIG_VARIABLES.map((v) => [v.name, v]));
+const DATA_CLASS_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** apps/web/dist beside this package (config.js is in apps/server/dist). */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -130,6 +138,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   for (const key of Object.keys(env).sort()) {
     if (!key.startsWith('VALISE_') || DEFINITIONS.has(key) || FOREIGN_VARIABLES.includes(key)) continue;
+    const retired = RETIRED_VARIABLES[key];
+    if (retired !== undefined) {
+      problems.push(`${key}: no longer read: ${retired}`);
+      continue;
+    }
     const guess = closestName(key);
     problems.push(`${key}: unknown variable${guess ? ` (did you mean ${guess}?)` : ''}`);
   }
@@ -248,9 +261,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const purgeIntervalMs = duration('VALISE_PURGE_INTERVAL', 1_000, 86_400_000, true);
   const maxExpiryMs = duration('VALISE_MAX_EXPIRY', 60_000, MAX_EXPIRY_CEILING_MS);
-  const defaultExpiryMs = duration('VALISE_DEFAULT_EXPIRY', 60_000, MAX_EXPIRY_CEILING_MS);
-  if (maxExpiryMs !== undefined && defaultExpiryMs !== undefined && defaultExpiryMs > maxExpiryMs) {
-    problem('VALISE_DEFAULT_EXPIRY', `must not exceed VALISE_MAX_EXPIRY (${formatDuration(defaultExpiryMs)} > ${formatDuration(maxExpiryMs)})`);
+  const defaultDataClass = raw('VALISE_DEFAULT_DATA_CLASS') ?? 'standard';
+  if (!DATA_CLASS_NAME.test(defaultDataClass)) {
+    problem('VALISE_DEFAULT_DATA_CLASS', `must be a data class name: lowercase letters, digits and dashes (got ${JSON.stringify(defaultDataClass)})`);
   }
   const maxDownloads = integer('VALISE_MAX_DOWNLOADS', 1, 1_000_000);
   const maxFileSize = size('VALISE_MAX_FILE_SIZE');
@@ -278,8 +291,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     purgeIntervalMs: purgeIntervalMs!,
     limits: {
       maxExpiryMs: maxExpiryMs!,
-      defaultExpiryMs: defaultExpiryMs!,
       maxDownloads: maxDownloads!,
+      defaultDataClass,
       maxFileSize: maxFileSize!,
       userQuota: userQuota!,
       maxFiles: maxFiles!,
@@ -303,7 +316,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     limits: {
       ...config.limits,
       maxExpiry: formatDuration(config.limits.maxExpiryMs),
-      defaultExpiry: formatDuration(config.limits.defaultExpiryMs),
+      defaultDataClass: config.limits.defaultDataClass,
       maxFileSize: formatSize(config.limits.maxFileSize),
       userQuota: formatSize(config.limits.userQuota),
     },

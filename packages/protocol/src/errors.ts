@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   // transfers: creation and upload
   expiry_out_of_range: 400,
   max_downloads_out_of_range: 400,
+  data_class_unknown: 400,
+  outside_recipient_not_allowed: 400,
   too_many_files: 400,
   too_many_recipients: 400,
   file_too_large: 413,
@@ -67,6 +69,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   rate_limited: 'Too many attempts. Wait, then try again.',
   expiry_out_of_range: 'The expiry is outside what the policy allows.',
   max_downloads_out_of_range: 'The maximum number of downloads is outside what the policy allows.',
+  data_class_unknown: 'This data class does not exist.',
+  outside_recipient_not_allowed: 'This data class only allows members as recipients.',
   too_many_files: 'Too many files in one transfer.',
   too_many_recipients: 'Too many recipients in one transfer.',
   file_too_large: 'A file is larger than the policy allows.',

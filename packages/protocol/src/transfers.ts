@@ -9,7 +9,25 @@ export const TransferState = Type.Union([
 ]);
 export const CloseReason = Type.Union([
   Type.Literal('expired'), Type.Literal('exhausted'), Type.Literal('revoked'), Type.Literal('abandoned'),
+  // The data class deletes a transfer once every recipient has downloaded it.
+  Type.Literal('downloaded'),
 ]);
+
+/** A data class's name: lowercase letters, digits and dashes. */
+export const DataClassName = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
+
+/** A retention policy set by an administrator; every transfer has one, and senders cannot go beyond it. */
+export const DataClass = Type.Object({
+  name: DataClassName,
+  description: Type.String({ maxLength: 500 }),
+  maxExpirySeconds: Type.Integer({ minimum: 60 }),
+  defaultExpirySeconds: Type.Integer({ minimum: 60 }),
+  maxDownloads: Type.Integer({ minimum: 1 }),
+  /** Closed and purged as soon as every recipient has downloaded. */
+  deleteWhenDownloaded: Type.Boolean(),
+  /** false: every recipient must be a member (an account with a second factor). */
+  allowOutsideRecipients: Type.Boolean(),
+}, strict);
 
 /** POST /api/v1/transfers. Sizes are ciphertext sizes (the server never learns plaintext sizes beyond them). */
 export const CreateTransferRequest = Type.Object({
@@ -19,9 +37,12 @@ export const CreateTransferRequest = Type.Object({
   recipients: Type.Array(Email, { minItems: 1, maxItems: 1_000 }),
   expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
   maxDownloads: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Omitted: the installation's default class. */
+  dataClass: Type.Optional(DataClassName),
 }, strict);
 export const CreateTransferResponse = Type.Object({
   transferId: Id,
+  dataClass: DataClassName,
   serverShare: Bytes32,
   files: Type.Array(Type.Object({ fileId: Id, ciphertextSize: Type.Integer(), partCount: Type.Integer() }, strict)),
   expiresInSeconds: Type.Integer(),
@@ -75,6 +96,7 @@ export const TransferSummary = Type.Object({
   transferId: Id,
   state: TransferState,
   closeReason: Type.Union([CloseReason, Type.Null()]),
+  dataClass: DataClassName,
   createdAt: Timestamp,
   expiresAt: Type.Union([Timestamp, Type.Null()]),
   maxDownloads: Type.Integer(),
@@ -92,12 +114,14 @@ export const TransferDetail = Type.Object({
   events: Type.Array(AccessEvent),
 }, strict);
 
-/** GET /api/v1/transfers/policy: the bounds a sender's choices must stay within (the send form shows them). */
+/**
+ * GET /api/v1/transfers/policy: the bounds a sender's choices must stay within (the send form shows them). Expiry
+ * and download bounds belong to each data class.
+ */
 export const TransferPolicy = Type.Object({
   minExpirySeconds: Type.Integer(),
-  maxExpirySeconds: Type.Integer(),
-  defaultExpirySeconds: Type.Integer(),
-  maxDownloads: Type.Integer(),
+  dataClasses: Type.Array(DataClass),
+  defaultDataClass: DataClassName,
   maxFiles: Type.Integer(),
   maxRecipients: Type.Integer(),
   maxFileSize: Type.Integer(),
@@ -107,6 +131,7 @@ export const TransferIdParams = Type.Object({ transferId: Id }, strict);
 
 export type TransferState = Static<typeof TransferState>;
 export type CloseReason = Static<typeof CloseReason>;
+export type DataClass = Static<typeof DataClass>;
 export type CreateTransferRequest = Static<typeof CreateTransferRequest>;
 export type CreateTransferResponse = Static<typeof CreateTransferResponse>;
 export type PartReceipt = Static<typeof PartReceipt>;

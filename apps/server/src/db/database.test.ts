@@ -29,7 +29,7 @@ async function newTransfer(db: Kysely<Database>, senderId: string, maxDownloads:
     .insertInto('transfers')
     .values({
       id: transferId, sender_id: senderId, state: 'ready', created_at: Date.now(), expires_in_ms: 86_400_000,
-      max_downloads: maxDownloads, ss_epoch: 0, total_bytes: 0,
+      max_downloads: maxDownloads, ss_epoch: 0, total_bytes: 0, data_class: 'standard',
     })
     .execute();
   return transferId;

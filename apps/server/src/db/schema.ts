@@ -63,11 +63,26 @@ export interface LoginThrottleTable {
   updated_at: Millis;
 }
 
+export interface DataClassesTable {
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  max_expiry_ms: number;
+  default_expiry_ms: number;
+  max_downloads: number;
+  /** Closed and purged once every recipient has downloaded. */
+  delete_when_downloaded: Flag;
+  /** 0: every recipient must be a member. */
+  allow_outside_recipients: Flag;
+  updated_at: Millis;
+  updated_by: string | null;
+}
+
 export interface TransfersTable {
   id: string;
   sender_id: string;
   state: TransferState;
   close_reason: string | null;
+  data_class: string;
   created_at: Millis;
   finalized_at: Millis | null;
   expires_in_ms: number;
@@ -85,6 +100,8 @@ export interface TransfersTable {
   closed_at: Millis | null;
   purged_at: Millis | null;
   purge_attempts: Generated<number>;
+  /** When the sender was warned that the transfer is about to expire unopened. */
+  expiry_warned_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface TransferFilesTable {
@@ -110,6 +127,10 @@ export interface RecipientsTable {
   transfer_id: string;
   email: string;
   created_at: Millis;
+  /** First time this recipient was served the last byte of the last part. */
+  downloaded_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** When the sender was e-mailed about that download. */
+  download_notified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface LinkChallengesTable {
@@ -168,11 +189,63 @@ export interface AuditLogTable {
   hash: Bytes;
 }
 
+export interface LegalHoldsTable {
+  id: string;
+  transfer_id: string;
+  reason: string;
+  placed_by: string | null;
+  placed_at: Millis;
+  released_by: string | null;
+  released_at: Millis | null;
+  release_reason: string | null;
+}
+
+/** One part as a deletion record lists it. */
+export interface DeletedPart {
+  /** Index of the file in the transfer, and of the part in the file. */
+  readonly file: number;
+  readonly index: number;
+  readonly blobKey: string;
+  readonly size: number;
+  /** base64url SHA-256 of the ciphertext part, as recorded when it was uploaded. */
+  readonly sha256: string;
+  /** When the storage answered "not found" to a stat after the delete. */
+  readonly goneAt: Millis;
+}
+
+export interface DeletionRecordsTable {
+  transfer_id: string;
+  sender_id: string;
+  data_class: string;
+  reason: string;
+  /** The time the purge answered to: the expiry, or the closing time for other reasons. */
+  deadline_at: Millis;
+  purged_at: Millis;
+  lag_ms: number;
+  blob_count: number;
+  bytes: number;
+  /** JSON of DeletedPart[]. */
+  parts: string;
+  notified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
+export interface PurgeRunsTable {
+  id: string;
+  /** Which server instance ran it (host name and process id). */
+  instance: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+  closed: ColumnType<number, number | undefined, number>;
+  purged: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database {
   users: UsersTable;
   enrollments: EnrollmentsTable;
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
+  data_classes: DataClassesTable;
   transfers: TransfersTable;
   transfer_files: TransferFilesTable;
   parts: PartsTable;
@@ -182,6 +255,9 @@ export interface Database {
   grants: GrantsTable;
   access_events: AccessEventsTable;
   audit_log: AuditLogTable;
+  legal_holds: LegalHoldsTable;
+  deletion_records: DeletionRecordsTable;
+  purge_runs: PurgeRunsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

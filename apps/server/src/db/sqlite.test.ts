@@ -69,7 +69,7 @@ describe('SQLite specifics', () => {
     await handle.db.insertInto('users').values({ id: userId, email: 'w@example.org', status: 'active', created_at: 1 }).execute();
     await handle.db.insertInto('transfers').values({
       id: transferId, sender_id: userId, state: 'ready', created_at: 1, expires_in_ms: 1000, max_downloads: 50,
-      ss_epoch: 0, total_bytes: 0,
+      ss_epoch: 0, total_bytes: 0, data_class: 'standard',
     }).execute();
 
     const moduleUrl = new URL('./sqlite.js', import.meta.url).href;

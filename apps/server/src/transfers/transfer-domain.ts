@@ -6,6 +6,7 @@ import { downloadRoutes } from '../gate/download.routes.js';
 import { GateService } from '../gate/gate.service.js';
 import { gateRoutes } from '../gate/gate.routes.js';
 import { PurgeJob } from '../jobs/purge.job.js';
+import { DataClassService } from '../retention/data-class.service.js';
 import type { MemberAuth } from './member-auth.js';
 import { PartService } from './part.service.js';
 import { TransferViewService } from './transfer-view.service.js';
@@ -20,6 +21,7 @@ export interface TransferJob {
 }
 
 export interface TransferDomain {
+  readonly dataClasses: DataClassService;
   readonly transfers: TransferService;
   readonly views: TransferViewService;
   readonly parts: PartService;
@@ -33,7 +35,8 @@ export interface TransferDomain {
 
 export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): TransferDomain {
   const { config, database: handle, keystore, clock, blobs, mailer, audit, logger } = ctx;
-  const transfers = new TransferService({ handle, keystore, clock, audit, limits: config.limits, publicUrl: config.publicUrl });
+  const dataClasses = new DataClassService({ handle, audit, clock, limits: config.limits });
+  const transfers = new TransferService({ handle, keystore, clock, audit, limits: config.limits, dataClasses, publicUrl: config.publicUrl });
   const views = new TransferViewService({ handle });
   const parts = new PartService({ handle, blobs, clock, logger });
   const gate = new GateService({ handle, keystore, clock, mailer, logger });
@@ -43,7 +46,7 @@ export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): Tran
   // mailer closes.
   const codeMail: TransferJob = { name: 'code-mail', start: () => undefined, stop: () => gate.drain() };
   return {
-    transfers, views, parts, gate, downloads, purge,
+    dataClasses, transfers, views, parts, gate, downloads, purge,
     plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
     jobs: [purge, codeMail],
   };

@@ -7,7 +7,7 @@ import { AppError } from '../http/errors.js';
 import { TransferRepository, type TransferRow } from './transfer.repository.js';
 import type { Sender } from './transfer.service.js';
 
-const CLOSE_REASONS: readonly string[] = ['expired', 'exhausted', 'revoked', 'abandoned'];
+const CLOSE_REASONS: readonly string[] = ['expired', 'exhausted', 'revoked', 'abandoned', 'downloaded'];
 
 export class TransferViewService {
   readonly #transfers: TransferRepository;
@@ -43,6 +43,7 @@ export class TransferViewService {
       transferId: r.id,
       state: r.state,
       closeReason: r.close_reason !== null && CLOSE_REASONS.includes(r.close_reason) ? (r.close_reason as CloseReason) : null,
+      dataClass: r.data_class,
       createdAt: r.created_at,
       expiresAt: r.expires_at,
       maxDownloads: r.max_downloads,

@@ -2,6 +2,7 @@
 import type { CreateTransferRequest } from '@valise/protocol';
 import type { PolicyLimits } from '../config.js';
 import { AppError } from '../http/errors.js';
+import type { EffectiveClass } from '../retention/data-class.service.js';
 import { fileLayout, type FileLayout } from './part-layout.js';
 
 export const MIN_EXPIRY_MS = 60_000;
@@ -16,8 +17,11 @@ export interface TransferPlan {
   readonly totalBytes: number;
 }
 
-/** Checks a creation request against the policy; throws the AppError a sender should see. */
-export function planTransfer(request: CreateTransferRequest, limits: PolicyLimits): TransferPlan {
+/**
+ * Checks a creation request against the installation's limits and the transfer's data class (whose bounds are
+ * already clamped to the installation's ceilings); throws the AppError a sender should see.
+ */
+export function planTransfer(request: CreateTransferRequest, limits: PolicyLimits, dataClass: EffectiveClass): TransferPlan {
   if (request.files.length > limits.maxFiles) {
     throw new AppError('too_many_files', { detail: `A transfer may hold at most ${limits.maxFiles} files (this one has ${request.files.length}).` });
   }
@@ -37,15 +41,15 @@ export function planTransfer(request: CreateTransferRequest, limits: PolicyLimit
     return layout;
   });
 
-  const expiresInMs = request.expiresInSeconds === undefined ? limits.defaultExpiryMs : request.expiresInSeconds * 1000;
-  if (!Number.isSafeInteger(expiresInMs) || expiresInMs < MIN_EXPIRY_MS || expiresInMs > limits.maxExpiryMs) {
-    throw new AppError('expiry_out_of_range', { detail: `The expiry must be between ${durationInWords(MIN_EXPIRY_MS)} and ${durationInWords(limits.maxExpiryMs)}` +
+  const expiresInMs = request.expiresInSeconds === undefined ? dataClass.defaultExpiryMs : request.expiresInSeconds * 1000;
+  if (!Number.isSafeInteger(expiresInMs) || expiresInMs < MIN_EXPIRY_MS || expiresInMs > dataClass.maxExpiryMs) {
+    throw new AppError('expiry_out_of_range', { detail: `In the data class "${dataClass.name}", the expiry must be between ${durationInWords(MIN_EXPIRY_MS)} and ${durationInWords(dataClass.maxExpiryMs)}` +
         ` (asked: ${durationInWords(expiresInMs)}).` });
   }
 
-  const maxDownloads = request.maxDownloads ?? Math.min(recipients.length, limits.maxDownloads);
-  if (maxDownloads < 1 || maxDownloads > limits.maxDownloads) {
-    throw new AppError('max_downloads_out_of_range', { detail: `The number of downloads must be between 1 and ${limits.maxDownloads} (asked: ${maxDownloads}).` });
+  const maxDownloads = request.maxDownloads ?? Math.min(recipients.length, dataClass.maxDownloads);
+  if (maxDownloads < 1 || maxDownloads > dataClass.maxDownloads) {
+    throw new AppError('max_downloads_out_of_range', { detail: `In the data class "${dataClass.name}", the number of downloads must be between 1 and ${dataClass.maxDownloads} (asked: ${maxDownloads}).` });
   }
 
   return { files, recipients, expiresInMs, maxDownloads, totalBytes: files.reduce((sum, f) => sum + f.ciphertextSize, 0) };

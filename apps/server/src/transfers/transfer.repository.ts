@@ -13,6 +13,7 @@ export type RecipientRow = Row<'recipients'>;
 export interface NewTransfer {
   readonly id: string;
   readonly senderId: string;
+  readonly dataClass: string;
   readonly createdAt: number;
   readonly expiresInMs: number;
   readonly maxDownloads: number;
@@ -48,6 +49,7 @@ export class TransferRepository {
       sender_id: t.senderId,
       state: 'uploading',
       close_reason: null,
+      data_class: t.dataClass,
       created_at: t.createdAt,
       finalized_at: null,
       expires_in_ms: t.expiresInMs,
@@ -73,6 +75,18 @@ export class TransferRepository {
     for (let i = 0; i < recipients.length; i += INSERT_BATCH) {
       await trx.insertInto('recipients').values(recipients.slice(i, i + INSERT_BATCH)).execute();
     }
+  }
+
+  /** The addresses (normalized) without an active member account: outside recipients. */
+  async nonMembers(addresses: readonly string[]): Promise<string[]> {
+    if (addresses.length === 0) return [];
+    const members = new Set<string>();
+    for (let i = 0; i < addresses.length; i += INSERT_BATCH) {
+      const rows = await this.#db.selectFrom('users').select('email')
+        .where('email', 'in', addresses.slice(i, i + INSERT_BATCH)).where('status', '=', 'active').execute();
+      for (const row of rows) members.add(row.email);
+    }
+    return addresses.filter((a) => !members.has(a));
   }
 
   /** Bytes the sender holds in live transfers (uploading or ready): what the quota counts. */

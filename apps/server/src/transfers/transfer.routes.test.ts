@@ -33,9 +33,16 @@ describe('transfer routes', async () => {
         assert.equal((await h.request('GET', '/transfers/policy')).status, 401);
         const policy = await h.request('GET', '/transfers/policy', { token: alice.token });
         assert.equal(policy.status, 200);
+        const day = 86_400;
         assert.deepEqual(policy.body, {
-          minExpirySeconds: 60, maxExpirySeconds: 30 * 86_400, defaultExpirySeconds: 7 * 86_400,
-          maxDownloads: 100, maxFiles: 3, maxRecipients: 50, maxFileSize: 100 * 1024 ** 3,
+          minExpirySeconds: 60, defaultDataClass: 'standard',
+          dataClasses: [
+            { name: 'health', description: 'Health data: deleted once every recipient has downloaded, 7 days at most.', maxExpirySeconds: 7 * day,
+              defaultExpirySeconds: 3 * day, maxDownloads: 20, deleteWhenDownloaded: true, allowOutsideRecipients: true },
+            { name: 'standard', description: 'Everyday files: 30 days at most.', maxExpirySeconds: 30 * day, defaultExpirySeconds: 7 * day,
+              maxDownloads: 100, deleteWhenDownloaded: false, allowOutsideRecipients: true },
+          ],
+          maxFiles: 3, maxRecipients: 50, maxFileSize: 100 * 1024 ** 3,
         });
       });
 

@@ -12,9 +12,10 @@ import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import { GrantRepository } from '../gate/grant.repository.js';
+import { dataClassView, type DataClassService } from '../retention/data-class.service.js';
 import { PartRepository } from './part.repository.js';
 import { newServerShare, openServerShare } from './server-share.js';
-import { MIN_EXPIRY_MS, bytesInWords, planTransfer } from './transfer.policy.js';
+import { MIN_EXPIRY_MS, bytesInWords, durationInWords, planTransfer } from './transfer.policy.js';
 import { TransferRepository, type TransferRow } from './transfer.repository.js';
 
 export interface TransferServiceDeps {
@@ -23,6 +24,7 @@ export interface TransferServiceDeps {
   readonly clock: Clock;
   readonly audit: AuditRepository;
   readonly limits: PolicyLimits;
+  readonly dataClasses: DataClassService;
   /** Without a trailing slash. */
   readonly publicUrl: string;
 }
@@ -47,13 +49,12 @@ export class TransferService {
   }
 
   /** What the send form needs to know of the policy. */
-  policy(): TransferPolicy {
-    const { limits } = this.#deps;
+  async policy(): Promise<TransferPolicy> {
+    const { limits, dataClasses } = this.#deps;
     return {
       minExpirySeconds: MIN_EXPIRY_MS / 1000,
-      maxExpirySeconds: Math.floor(limits.maxExpiryMs / 1000),
-      defaultExpirySeconds: Math.floor(limits.defaultExpiryMs / 1000),
-      maxDownloads: limits.maxDownloads,
+      dataClasses: (await dataClasses.list()).map(dataClassView),
+      defaultDataClass: limits.defaultDataClass,
       maxFiles: limits.maxFiles,
       maxRecipients: limits.maxRecipients,
       maxFileSize: limits.maxFileSize,
@@ -61,8 +62,15 @@ export class TransferService {
   }
 
   async create(sender: Sender, request: CreateTransferRequest): Promise<CreateTransferResponse> {
-    const { handle, keystore, clock, limits, audit } = this.#deps;
-    const plan = planTransfer(request, limits);
+    const { handle, keystore, clock, limits, audit, dataClasses } = this.#deps;
+    const dataClass = await dataClasses.resolve(request.dataClass);
+    const plan = planTransfer(request, limits, dataClass);
+    if (!dataClass.allowOutsideRecipients) {
+      const outside = await this.#transfers.nonMembers(plan.recipients);
+      if (outside.length > 0) {
+        throw new AppError('outside_recipient_not_allowed', { detail: `The data class "${dataClass.name}" only allows members as recipients; not members: ${outside.join(', ')}.` });
+      }
+    }
     const transferId = newId();
     const { share, sealed } = newServerShare(keystore, transferId);
     const files = plan.files.map((f) => ({ id: newId(), ciphertextSize: f.ciphertextSize, partCount: f.partCount }));
@@ -76,7 +84,7 @@ export class TransferService {
           throw new AppError('quota_exceeded', { detail: `This transfer needs ${bytesInWords(plan.totalBytes)}; ${bytesInWords(Math.max(0, quota - used))} of your ${bytesInWords(quota)} are free.` });
         }
         await this.#transfers.insert(trx, {
-          id: transferId, senderId: sender.id, createdAt: now, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads,
+          id: transferId, senderId: sender.id, dataClass: dataClass.name, createdAt: now, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads,
           ssEnc: sealed.sealed, ssEpoch: sealed.epoch, totalBytes: plan.totalBytes, files,
           recipients: plan.recipients.map((email) => ({ id: newId(), email })),
         });
@@ -86,10 +94,11 @@ export class TransferService {
     );
     await audit.append({
       actor: sender.id, action: 'transfer.created', target: transferId,
-      detail: { files: files.length, bytes: plan.totalBytes, recipients: plan.recipients.length, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads },
+      detail: { dataClass: dataClass.name, files: files.length, bytes: plan.totalBytes, recipients: plan.recipients.length, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads },
     });
     return {
       transferId,
+      dataClass: dataClass.name,
       serverShare: Buffer.from(share).toString('base64url'),
       files: files.map((f) => ({ fileId: f.id, ciphertextSize: f.ciphertextSize, partCount: f.partCount })),
       expiresInSeconds: Math.floor(plan.expiresInMs / 1000),
@@ -147,7 +156,10 @@ export class TransferService {
         if (received < expected) {
           throw new AppError('upload_incomplete', { detail: `${expected - received} of ${expected} parts have not been uploaded yet.` });
         }
-        expiresAt = now + transfer.expires_in_ms;
+        // Never past the class maximum counted from creation, even for an upload that took long to finish.
+        const dataClass = await this.#deps.dataClasses.resolve(transfer.data_class, trx);
+        expiresAt = Math.min(now + transfer.expires_in_ms, transfer.created_at + dataClass.maxExpiryMs);
+        if (expiresAt <= now) throw new AppError('expiry_out_of_range', { detail: `This upload took longer than the data class "${dataClass.name}" lets a transfer live (${durationInWords(dataClass.maxExpiryMs)} from its creation).` });
         await this.#transfers.markReady(trx, transferId, {
           now, expiresAt, linkSlotId: request.linkSlot.slotId, linkSlot, linkAuthKey, manifest,
         });

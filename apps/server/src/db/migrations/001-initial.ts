@@ -64,6 +64,30 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('updated_at', ms, (c) => c.notNull())
         .execute();
 
+      // Data classes: retention policies an administrator sets (valise admin classes); every transfer has one.
+      await db.schema
+        .createTable('data_classes')
+        .addColumn('name', 'text', (c) => c.primaryKey().check(sql`length(name) between 1 and 32`))
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('max_expiry_ms', 'bigint', (c) => c.notNull().check(sql`max_expiry_ms > 0`))
+        .addColumn('default_expiry_ms', 'bigint', (c) => c.notNull().check(sql`default_expiry_ms > 0`))
+        .addColumn('max_downloads', 'integer', (c) => c.notNull().check(sql`max_downloads > 0`))
+        // 1: closed and purged as soon as every recipient has downloaded, whatever time is left.
+        .addColumn('delete_when_downloaded', 'integer', (c) => c.notNull().check(sql`delete_when_downloaded in (0, 1)`))
+        // 0: every recipient must be a member (an account with a second factor); no address from outside.
+        .addColumn('allow_outside_recipients', 'integer', (c) => c.notNull().check(sql`allow_outside_recipients in (0, 1)`))
+        .addColumn('updated_at', ms, (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addCheckConstraint('data_classes_default_within_max', sql`default_expiry_ms <= max_expiry_ms`)
+        .execute();
+      const day = 86_400_000;
+      await db.insertInto('data_classes').values([
+        { name: 'health', description: 'Health data: deleted once every recipient has downloaded, 7 days at most.',
+          max_expiry_ms: 7 * day, default_expiry_ms: 3 * day, max_downloads: 20, delete_when_downloaded: 1, allow_outside_recipients: 1, updated_at: 0 },
+        { name: 'standard', description: 'Everyday files: 30 days at most.',
+          max_expiry_ms: 30 * day, default_expiry_ms: 7 * day, max_downloads: 100, delete_when_downloaded: 0, allow_outside_recipients: 1, updated_at: 0 },
+      ]).execute();
+
       await db.schema
         .createTable('transfers')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -72,6 +96,7 @@ export function initial(dialect: Dialect): Migration {
           c.notNull().check(sql`state in ('uploading', 'ready', 'closed', 'purged')`),
         )
         .addColumn('close_reason', 'text')
+        .addColumn('data_class', 'text', (c) => c.notNull().references('data_classes.name'))
         .addColumn('created_at', ms, (c) => c.notNull())
         .addColumn('finalized_at', ms)
         .addColumn('expires_in_ms', 'bigint', (c) => c.notNull().check(sql`expires_in_ms > 0`))
@@ -88,6 +113,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('closed_at', ms)
         .addColumn('purged_at', ms)
         .addColumn('purge_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        // When the sender was told the transfer is about to expire unopened (at most once).
+        .addColumn('expiry_warned_at', ms)
         // The download limit holds even if some code path forgets the atomic UPDATE … WHERE.
         .addCheckConstraint('transfers_downloads_within_limit', sql`downloads_used >= 0 and downloads_used <= max_downloads`)
         .execute();
@@ -124,6 +151,10 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
         .addColumn('email', 'text', (c) => c.notNull())
         .addColumn('created_at', ms, (c) => c.notNull())
+        // When this recipient was first served the last byte of the last part (a completed download).
+        .addColumn('downloaded_at', ms)
+        // When the sender was e-mailed about that download (the notification job's outbox marker).
+        .addColumn('download_notified_at', ms)
         .addUniqueConstraint('recipients_transfer_id_email', ['transfer_id', 'email'])
         .addCheckConstraint('recipients_email_lowercase', sql`email = lower(email)`)
         .execute();
@@ -187,6 +218,53 @@ export function initial(dialect: Dialect): Migration {
       await db.schema.createIndex('access_events_transfer_id_at').on('access_events').columns(['transfer_id', 'at']).execute();
       await db.schema.createIndex('access_events_recipient_id').on('access_events').column('recipient_id').execute();
 
+      // Legal holds: while one is active (released_at null) the transfer is never purged, though never served past
+      // its expiry either. Rows are kept after release: the history of holds is evidence too.
+      await db.schema
+        .createTable('legal_holds')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id'))
+        .addColumn('reason', 'text', (c) => c.notNull().check(sql`length(reason) > 0`))
+        .addColumn('placed_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('placed_at', ms, (c) => c.notNull())
+        .addColumn('released_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('released_at', ms)
+        .addColumn('release_reason', 'text')
+        .execute();
+      await db.schema.createIndex('legal_holds_transfer_id').on('legal_holds').columns(['transfer_id', 'released_at']).execute();
+
+      // The evidence of each purge: written before the part rows (and their recorded SHA-256) are deleted.
+      await db.schema
+        .createTable('deletion_records')
+        .addColumn('transfer_id', 'text', (c) => c.primaryKey().references('transfers.id'))
+        .addColumn('sender_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('data_class', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('deadline_at', ms, (c) => c.notNull())
+        .addColumn('purged_at', ms, (c) => c.notNull())
+        .addColumn('lag_ms', 'bigint', (c) => c.notNull())
+        .addColumn('blob_count', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        // JSON: [{ file, index, blobKey, size, sha256 (base64url, as recorded at upload), goneAt (stat after delete) }]
+        .addColumn('parts', 'text', (c) => c.notNull())
+        // When the sender was e-mailed this record.
+        .addColumn('notified_at', ms)
+        .execute();
+      await db.schema.createIndex('deletion_records_purged_at').on('deletion_records').column('purged_at').execute();
+
+      // One row per purge run that did work or found nothing (not per skipped turn): the report's "last run".
+      await db.schema
+        .createTable('purge_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .addColumn('started_at', ms, (c) => c.notNull())
+        .addColumn('finished_at', ms)
+        .addColumn('closed', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('purged', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('purge_runs_started_at').on('purge_runs').column('started_at').execute();
+
       // seq is made by the database; the hash chain, not seq, is what proves nothing was removed or changed.
       await db.schema
         .createTable('audit_log')
@@ -206,8 +284,8 @@ export function initial(dialect: Dialect): Migration {
 
     async down(db: Kysely<any>) {
       for (const table of [
-        'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
-        'transfer_files', 'transfers', 'login_throttle', 'sessions', 'enrollments', 'users',
+        'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
+        'transfer_files', 'transfers', 'data_classes', 'login_throttle', 'sessions', 'enrollments', 'users',
       ]) {
         await db.schema.dropTable(table).execute();
       }
