@@ -1,10 +1,12 @@
 // `npm run bench`: throughput and memory figures of Valise on this machine, printed as one table.
 // Set BENCH_SIZE_MIB to change the transfer size (default 1024: the issue's 1 GiB), BENCH_ROUNDS the rounds (3).
+// The purge figures come last (BENCH_PURGE_* settings: bench/README.md).
 import { AEADS, measureFormat } from './format.mjs';
 import { startBareServer } from './baseline-http.mjs';
 import { getParts, putParts } from './part-client.mjs';
 import { startValiseBench } from './valise.mjs';
 import { chromiumAvailable, measureSendPageLoad, measureWebTransfer } from './web.mjs';
+import { measurePurge } from './purge.mjs';
 import { MiB } from './measure.mjs';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
@@ -80,6 +82,9 @@ if (chromiumAvailable()) {
 } else {
   console.error('web app figures NOT MEASURED: no Chromium (apt-get install chromium, or set VALISE_CHROMIUM)');
 }
+
+// Purge throughput and lag (bench/purge.mjs; BENCH_PURGE=0 leaves them out).
+if (process.env.BENCH_PURGE !== '0') await measurePurge(row);
 
 const width = (key, title) => Math.max(title.length, ...rows.map((r) => String(r[key]).length));
 const cols = [['what', 'measure'], ['value', 'value'], ['unit', 'unit'], ['target', 'target']];

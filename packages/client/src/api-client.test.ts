@@ -168,3 +168,24 @@ test('normalizeServerUrl and parseRetryAfter', () => {
   assert.equal(parseRetryAfter('soon'), undefined);
   assert.equal(parseRetryAfter(null), undefined);
 });
+
+test('deletionRecord GETs the record of a transfer with the token; a not-yet-purged one is not_found', async (t) => {
+  const record = {
+    transferId: ID, dataClass: 'health', reason: 'expired', deadlineAt: 1000, purgedAt: 4000, lagMs: 3000, blobCount: 1, bytes: 90,
+    parts: [{ file: 0, index: 0, blobKey: 'ab'.repeat(16), size: 90, sha256: 'A'.repeat(43), goneAt: 3999 }],
+  };
+  let purged = false;
+  const s = await listen((_req, _body, res) => {
+    if (!purged) return problem(res, 404, 'not_found', { detail: 'not purged yet' });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(record));
+  });
+  t.after(s.close);
+  await assert.rejects(api(s.url, 't0ken').deletionRecord(ID), { code: 'not_found', status: 404 });
+  purged = true;
+  assert.deepEqual(await api(s.url, 't0ken').deletionRecord(ID), record);
+  assert.deepEqual(s.seen.map((r) => [r.method, r.url, r.headers.authorization]), [
+    ['GET', `/api/v1/transfers/${ID}/deletion-record`, 'Bearer t0ken'],
+    ['GET', `/api/v1/transfers/${ID}/deletion-record`, 'Bearer t0ken'],
+  ]);
+});

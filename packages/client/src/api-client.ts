@@ -2,7 +2,7 @@
 // Runs unchanged in browsers, Workers and Node. Secrets of a link never pass through here: only proofs.
 import {
   API_PREFIX, PART_HASH_HEADER,
-  type ChallengeResponse, type CodeGrantRequest, type CreateTransferRequest, type CreateTransferResponse,
+  type ChallengeResponse, type CodeGrantRequest, type CreateTransferRequest, type CreateTransferResponse, type DeletionRecord,
   type EnrollCompleteRequest, type EnrollStartRequest, type EnrollStartResponse, type FinalizeRequest,
   type FinalizeResponse, type GrantResponse, type GrantedTransferResponse, type LoginRequest, type LoginResponse, type Member,
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
@@ -148,6 +148,11 @@ export class ValiseApi {
   /** Closes a transfer for good (an unfinished upload is abandoned). */
   revokeTransfer(transferId: string, o?: CallOptions): Promise<void> {
     return this.json('POST', `/transfers/${seg(transferId)}/revoke`, {}, o);
+  }
+
+  /** The evidence of a purged transfer's deletion; not_found (404) until the purge has run. */
+  deletionRecord(transferId: string, o?: CallOptions): Promise<DeletionRecord> {
+    return this.json('GET', `/transfers/${seg(transferId)}/deletion-record`, undefined, o);
   }
 
   // ── the gate (recipient) ───────────────────────────────────────────────────────────────────────

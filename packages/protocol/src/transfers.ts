@@ -129,6 +129,35 @@ export const TransferPolicy = Type.Object({
 
 export const TransferIdParams = Type.Object({ transferId: Id }, strict);
 
+/** One stored part as its deletion record lists it. */
+export const DeletedPart = Type.Object({
+  /** Index of the file in the transfer, and of the part in the file. */
+  file: Type.Integer({ minimum: 0 }),
+  index: Type.Integer({ minimum: 0 }),
+  /** The storage's key of the object (server-made, random). */
+  blobKey: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+  size: Type.Integer({ minimum: 0 }),
+  /** SHA-256 of the ciphertext part, as recorded when it was uploaded. */
+  sha256: Bytes32,
+  /** When the storage answered "not found" to a lookup right after the delete. */
+  goneAt: Timestamp,
+}, strict);
+
+/** GET /api/v1/transfers/:transferId/deletion-record: the evidence the purge left (the sender's own transfers). */
+export const DeletionRecord = Type.Object({
+  transferId: Id,
+  dataClass: DataClassName,
+  reason: CloseReason,
+  /** The time the purge answered to: the expiry, the end of the upload window, or the closing time. */
+  deadlineAt: Timestamp,
+  purgedAt: Timestamp,
+  /** purgedAt − deadlineAt: how late the purge was. */
+  lagMs: Type.Integer({ minimum: 0 }),
+  blobCount: Type.Integer({ minimum: 0 }),
+  bytes: Type.Integer({ minimum: 0 }),
+  parts: Type.Array(DeletedPart),
+}, strict);
+
 export type TransferState = Static<typeof TransferState>;
 export type CloseReason = Static<typeof CloseReason>;
 export type DataClass = Static<typeof DataClass>;
@@ -144,3 +173,5 @@ export type TransferSummary = Static<typeof TransferSummary>;
 export type TransferList = Static<typeof TransferList>;
 export type TransferDetail = Static<typeof TransferDetail>;
 export type TransferPolicy = Static<typeof TransferPolicy>;
+export type DeletedPart = Static<typeof DeletedPart>;
+export type DeletionRecord = Static<typeof DeletionRecord>;

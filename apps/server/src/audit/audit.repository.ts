@@ -2,15 +2,21 @@
 // reordering an entry breaks the chain from there on. (Cutting the newest entries off is only detectable against
 // a head hash kept elsewhere — logs, a report — which is why append() returns it.)
 import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
-import { withWriteTransaction } from '../db/transaction.js';
+import type { Database } from '../db/schema.js';
+import { advisoryLockKey, withWriteTransaction } from '../db/transaction.js';
 
 /** prev_hash of the first entry. */
 export const GENESIS_HASH: Uint8Array = new Uint8Array(32);
 
 const CANONICAL_VERSION = 'valise.audit.v1';
 const PAGE_SIZE = 1000;
+/** The lock that serializes appends to the chain (PostgreSQL advisory lock name). */
+export const AUDIT_LOCK = 'audit_log';
+/** Rows per INSERT of appendWithin: 8 columns each, far below SQLite's bound-parameter cap. */
+const APPEND_BATCH = 500;
 
 export interface AuditEntry {
   /** Who acted: a user id, 'system', or null when unknown. */
@@ -89,6 +95,34 @@ export class AuditRepository {
       },
       { lock: 'audit_log' },
     );
+  }
+
+  /**
+   * Appends `entries`, in order, inside the caller's write transaction (withWriteTransaction): they commit or vanish
+   * with the caller's other writes, so a fact and its audit entries cannot part. Takes the chain's lock first
+   * (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers).
+   */
+  async appendWithin(trx: Kysely<Database>, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.#handle.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${advisoryLockKey(AUDIT_LOCK)}::bigint)`.execute(trx);
+    const at = this.#clock.now();
+    const last = await trx.selectFrom('audit_log').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    let prevHash = last ? new Uint8Array(last.hash) : GENESIS_HASH;
+    const rows = entries.map((entry) => {
+      const fields: CanonicalFields = {
+        at,
+        actor: entry.actor ?? null,
+        action: entry.action,
+        target: entry.target ?? null,
+        detail: entry.detail == null ? null : typeof entry.detail === 'string' ? entry.detail : JSON.stringify(entry.detail),
+      };
+      const hash = auditHash(prevHash, fields);
+      const row = { ...fields, prev_hash: prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    // One statement assigns seq in VALUES order on both dialects, which is the chain's order.
+    for (let i = 0; i < rows.length; i += APPEND_BATCH) await trx.insertInto('audit_log').values(rows.slice(i, i + APPEND_BATCH)).execute();
   }
 
   /** Walks the whole chain in seq order, page by page, and reports the first entry that does not fit. */

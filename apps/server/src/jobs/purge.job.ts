@@ -1,6 +1,7 @@
-// The purge job: closes transfers whose time, downloads or upload window is up, then crypto-shreds and deletes them.
-// Order per transfer (crash-safe, idempotent): secrets → blobs → verify blobs gone → tombstone. A crash anywhere
-// leaves the transfer closed, and the next run starts it again from the top.
+// The purge job: closes transfers whose time, downloads or upload window is up, then crypto-shreds and deletes
+// them batch by batch (purge-batch.ts: the steps, and why a crash anywhere is repaired by the next run), leaving
+// a tombstone and a deletion record each. Held transfers are closed on time but purged only once released.
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -8,11 +9,21 @@ import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { advisoryLockKey } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
-import type { TransferRow } from '../transfers/transfer.repository.js';
+import type { PurgeFaults } from './purge-batch.js';
+import { purgeClosed } from './purge-pipeline.js';
+import { PurgeRunRepository } from './purge-runs.repository.js';
 import { PurgeRepository, type ClosedCounts } from './purge.repository.js';
 
-/** Transfers purged per batch; a run keeps taking batches until none is left. */
-const BATCH = 100;
+export type { PurgeFaults, PurgeStep } from './purge-batch.js';
+export { PURGE_STEPS } from './purge-batch.js';
+
+/**
+ * Transfers per batch: two commits per batch (secrets, tombstone) instead of several per transfer is what makes
+ * 100,000 expirations a minute-long job rather than an hour-long one on SQLite's synchronous commits.
+ */
+export const BATCH_SIZE = 500;
+/** Blob deletes in flight: the file system's directory syncs and S3's round trips overlap. */
+export const BLOB_CONCURRENCY = 32;
 
 /**
  * The advisory lock of a run. Advisory locks are cluster-wide, so the name includes the schema: deployments (or
@@ -30,6 +41,17 @@ export interface PurgeJobDeps {
   readonly logger: Logger;
   /** Time between two runs (config.purgeIntervalMs). */
   readonly intervalMs: number;
+  /** Recorded with each run (default host name:process id). */
+  readonly instance?: string;
+  readonly batchSize?: number;
+  readonly blobConcurrency?: number;
+  /** Fault injection for the crash tests; never set in production. */
+  readonly faults?: PurgeFaults;
+}
+
+export interface LagFigures {
+  readonly max: number;
+  readonly p99: number;
 }
 
 export interface PurgeReport {
@@ -39,20 +61,26 @@ export interface PurgeReport {
   readonly purged: readonly string[];
   /** Transfers left closed because a blob could not be deleted or verified gone; retried next run. */
   readonly failed: readonly string[];
+  /** How long after their deadlines this run's transfers were purged (ms); null when it purged none. */
+  readonly lagMs: LagFigures | null;
 }
 
-const NOTHING_CLOSED: ClosedCounts = { expired: 0, exhausted: 0, abandoned: 0 };
+const NOTHING_CLOSED: ClosedCounts = { expired: 0, exhausted: 0, abandoned: 0, downloaded: 0 };
 
 export class PurgeJob {
   readonly name = 'purge';
   readonly #deps: PurgeJobDeps;
   readonly #repo: PurgeRepository;
+  readonly #runs: PurgeRunRepository;
+  readonly #instance: string;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<PurgeReport> | undefined;
 
   constructor(deps: PurgeJobDeps) {
     this.#deps = deps;
     this.#repo = new PurgeRepository(deps.handle);
+    this.#runs = new PurgeRunRepository(deps.handle);
+    this.#instance = deps.instance ?? `${hostname()}:${process.pid}`;
   }
 
   /** Runs every `intervalMs`; the timer does not keep the process alive. */
@@ -88,7 +116,7 @@ export class PurgeJob {
       const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
       const key = advisoryLockKey(purgeLockName(current?.schema ?? 'public'));
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
-      if (rows[0]?.locked !== true) return { skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [] };
+      if (rows[0]?.locked !== true) return { skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [], lagMs: null };
       try {
         return await this.#run();
       } finally {
@@ -98,60 +126,33 @@ export class PurgeJob {
   }
 
   async #run(): Promise<PurgeReport> {
-    const now = this.#deps.clock.now();
-    const closed = await this.#repo.closeDue(now);
-    await this.#repo.deleteStale(now);
-    const purged: string[] = [];
-    const failed: string[] = [];
-    const tried = new Set<string>();
-    for (;;) {
-      const batch = (await this.#repo.closedBatch(BATCH + tried.size)).filter((t) => !tried.has(t.id));
-      if (batch.length === 0) break;
-      for (const transfer of batch) {
-        tried.add(transfer.id);
-        if (await this.#purge(transfer)) purged.push(transfer.id);
-        else failed.push(transfer.id);
-      }
+    const { clock, logger } = this.#deps;
+    const started = clock.now();
+    const runId = await this.#runs.start(this.#instance, started);
+    const closed = await this.#repo.closeDue(started);
+    await this.#repo.deleteStale(started);
+    const { purged: records, failed } = await purgeClosed({
+      repo: this.#repo,
+      blobs: this.#deps.blobs,
+      clock,
+      audit: this.#deps.audit,
+      logger,
+      blobConcurrency: this.#deps.blobConcurrency ?? BLOB_CONCURRENCY,
+      ...(this.#deps.faults ? { faults: this.#deps.faults } : {}),
+    }, this.#deps.batchSize ?? BATCH_SIZE);
+    const purged = records.map((r) => r.transferId);
+    const closedCount = closed.expired + closed.exhausted + closed.abandoned + closed.downloaded;
+    await this.#runs.finish(runId, clock.now(), { closed: closedCount, purged: purged.length, failed: failed.length });
+    const lagMs = lagFigures(records.map((r) => r.lagMs));
+    if (closedCount + purged.length + failed.length > 0) {
+      logger.info({ closed, purged: purged.length, failed: failed.length, lagMs, durationMs: clock.now() - started }, 'purge run');
     }
-    if (closed.expired + closed.exhausted + closed.abandoned + purged.length + failed.length > 0) {
-      this.#deps.logger.info({ closed, purged: purged.length, failed: failed.length }, 'purge run');
-    }
-    return { skipped: false, closed, purged, failed };
+    return { skipped: false, closed, purged, failed, lagMs };
   }
+}
 
-  /** Purges one closed transfer; false when it must be retried next run. */
-  async #purge(transfer: TransferRow): Promise<boolean> {
-    const { blobs, clock, audit, logger } = this.#deps;
-    const transferId = transfer.id;
-    const reason = transfer.close_reason ?? 'unknown';
-    try {
-      await this.#repo.destroySecrets(transferId);
-      const refs = await this.#repo.blobsOf(transferId);
-      for (const ref of refs) await blobs.delete(ref.blobKey);
-      // Verify with the storage itself: a backend that acknowledged a delete it did not do must not yield a
-      // "purged" record.
-      const remaining: string[] = [];
-      for (const ref of refs) if ((await blobs.stat(ref.blobKey)) !== null) remaining.push(ref.blobKey);
-      if (remaining.length > 0) {
-        await this.#repo.countFailedAttempt(transferId);
-        logger.error({ transferId, reason, remaining: remaining.length }, 'purge: blobs still present after delete; will retry');
-        return false;
-      }
-      const now = clock.now();
-      const bytes = refs.reduce((sum, ref) => sum + ref.size, 0);
-      // The deadline the purge answers to: expiry for expired transfers, the closing time otherwise.
-      const deadline = reason === 'expired' && transfer.expires_at !== null ? transfer.expires_at : (transfer.closed_at ?? now);
-      const detail = { reason, blobs: refs.length, bytes, lagMs: Math.max(0, now - deadline) };
-      // Audit before the tombstone: if the process dies in between, the next run records it again (a duplicate
-      // record is better than a purge without one).
-      await audit.append({ actor: 'system', action: 'transfer.purged', target: transferId, detail });
-      await this.#repo.markPurged(transferId, now);
-      logger.info({ transferId, ...detail }, 'transfer purged');
-      return true;
-    } catch (error) {
-      await this.#repo.countFailedAttempt(transferId).catch(() => undefined);
-      logger.error({ err: error, transferId, reason }, 'purge failed; will retry');
-      return false;
-    }
-  }
+export function lagFigures(lags: readonly number[]): LagFigures | null {
+  if (lags.length === 0) return null;
+  const sorted = [...lags].sort((a, b) => a - b);
+  return { max: sorted[sorted.length - 1] as number, p99: sorted[Math.ceil(sorted.length * 0.99) - 1] as number };
 }

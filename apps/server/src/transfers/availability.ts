@@ -62,6 +62,8 @@ function codeForReason(reason: string | null): UnavailableCode {
     case 'expired':
       return 'transfer_expired';
     case 'exhausted':
+    // Every recipient downloaded and the data class deleted it: to anyone opening the link, it is used up.
+    case 'downloaded':
       return 'transfer_exhausted';
     case 'revoked':
       return 'transfer_revoked';

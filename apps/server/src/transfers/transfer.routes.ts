@@ -1,9 +1,10 @@
 // HTTP routes of the sender's side: create, upload parts, resume, finalize, list, inspect, revoke.
 import {
-  API_PREFIX, CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, LIMITS,
+  API_PREFIX, CreateTransferRequest, CreateTransferResponse, DeletionRecord, FinalizeRequest, FinalizeResponse, LIMITS,
   TransferDetail, TransferIdParams, TransferList, TransferPolicy, TransferSummary, UploadStatus,
 } from '@valise/protocol';
 import type { DomainPlugin } from '../http/app.js';
+import { DeletionRecordService } from '../retention/deletion-record.service.js';
 import type { MemberAuth } from './member-auth.js';
 import { requireEmptyBody } from './member-auth.js';
 import { registerPartRoute } from './part.routes.js';
@@ -16,6 +17,8 @@ export interface TransferRouteDeps {
   readonly transfers: TransferService;
   readonly views: TransferViewService;
   readonly parts: PartService;
+  /** Default: one over the context's database. */
+  readonly deletionRecords?: DeletionRecordService;
 }
 
 type WithId = { Params: { transferId: string } };
@@ -25,7 +28,8 @@ export function transferRoutes(deps: TransferRouteDeps): DomainPlugin {
   return {
     name: 'transfers',
     prefix: `${API_PREFIX}/transfers`,
-    register(app) {
+    register(app, ctx) {
+      const deletionRecords = deps.deletionRecords ?? new DeletionRecordService({ handle: ctx.database });
       // Every route here is the sender's: authenticate on arrival, before a (up to 17 MiB) body is even parsed.
       app.addHook('onRequest', auth.preHandler);
 
@@ -67,6 +71,12 @@ export function transferRoutes(deps: TransferRouteDeps): DomainPlugin {
           await transfers.revoke(member, request.params.transferId);
           return views.summary(member, request.params.transferId);
         },
+      );
+
+      app.get<WithId>(
+        '/:transferId/deletion-record',
+        { schema: { params: TransferIdParams, response: { 200: DeletionRecord } } },
+        async (request) => deletionRecords.forSender(auth.memberOf(request), request.params.transferId),
       );
 
       registerPartRoute(app, deps);

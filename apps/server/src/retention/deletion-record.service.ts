@@ -1,0 +1,42 @@
+// The sender's view of a purged transfer's deletion record: what was deleted, when, why, and the storage's word.
+import type { CloseReason, DeletionRecord } from '@valise/protocol';
+import type { DatabaseHandle } from '../db/database.js';
+import type { DeletedPart } from '../db/schema.js';
+import { AppError } from '../http/errors.js';
+import { TransferRepository } from '../transfers/transfer.repository.js';
+import type { Sender } from '../transfers/transfer.service.js';
+import { DeletionRecordRepository } from './deletion-record.repository.js';
+
+export class DeletionRecordService {
+  readonly #transfers: TransferRepository;
+  readonly #records: DeletionRecordRepository;
+
+  constructor(deps: { readonly handle: DatabaseHandle }) {
+    this.#transfers = new TransferRepository(deps.handle);
+    this.#records = new DeletionRecordRepository(deps.handle);
+  }
+
+  /** Someone else's transfer answers like one that does not exist; one not purged yet has no record to show. */
+  async forSender(sender: Sender, transferId: string): Promise<DeletionRecord> {
+    const transfer = await this.#transfers.findOwned(transferId, sender.id);
+    if (!transfer) throw new AppError('not_found');
+    const row = await this.#records.find(transferId);
+    if (!row) {
+      throw new AppError('not_found', {
+        detail: `This transfer is ${transfer.state}, not purged yet: its deletion record is written when its files are deleted.`,
+      });
+    }
+    const parts = JSON.parse(row.parts) as DeletedPart[];
+    return {
+      transferId: row.transfer_id,
+      dataClass: row.data_class,
+      reason: row.reason as CloseReason,
+      deadlineAt: row.deadline_at,
+      purgedAt: row.purged_at,
+      lagMs: row.lag_ms,
+      blobCount: row.blob_count,
+      bytes: row.bytes,
+      parts: parts.map((p) => ({ file: p.file, index: p.index, blobKey: p.blobKey, size: p.size, sha256: p.sha256, goneAt: p.goneAt })),
+    };
+  }
+}
