@@ -51,7 +51,7 @@ export async function createServerContext(config: Config, options: ServerContext
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   // The keystore first: it creates the data folder with 0700 before anything else writes into it.
-  const keystore = await openKeystore(config.dataDir);
+  const keystore = await openKeystore(config.dataDir, clock);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close();

@@ -4,7 +4,11 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { KEYSTORE_FILE, KeystoreError, openKeystore } from './keystore.js';
+import { KEYSTORE_FILE, KeystoreError, openKeystore, type Keystore } from './keystore.js';
+import { SHARE_KEYS_DIR } from './share-key-files.js';
+import { ManualClock } from './testing/manual-clock.js';
+
+const fileKeys = (k: Keystore) => ({ sessionKey: k.sessionKey, totpKey: k.totpKey });
 
 describe('keystore', () => {
   let root: string;
@@ -18,30 +22,43 @@ describe('keystore', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('is created at first start: 0600 file in a 0700 folder, 32-byte distinct keys, share epoch 0', async () => {
-    const keystore = await openKeystore(dataDir);
+  it('is created at first start: 0600 file and 0700 share-keys folder in a 0700 folder, 32-byte distinct keys', async () => {
+    const clock = new ManualClock(Date.UTC(2031, 4, 6, 12));
+    const keystore = await openKeystore(dataDir, clock);
     assert.equal((await stat(dataDir)).mode & 0o777, 0o700);
     assert.equal((await stat(join(dataDir, KEYSTORE_FILE))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dataDir, SHARE_KEYS_DIR))).mode & 0o777, 0o700);
     assert.equal(keystore.sessionKey.length, 32);
     assert.equal(keystore.totpKey.length, 32);
-    assert.deepEqual([...keystore.shareKeys.keys()], [0]);
-    assert.equal(keystore.currentShareEpoch, 0);
-    assert.equal(keystore.shareKeys.get(0)?.length, 32);
-    const hex = new Set([keystore.sessionKey, keystore.totpKey, keystore.shareKeys.get(0)!].map((k) => Buffer.from(k).toString('hex')));
+    assert.deepEqual(await keystore.shareKeys.epochs(), [], 'no share key before one is needed');
+    const { epoch, key } = keystore.shareKeys.current();
+    assert.equal(epoch, Date.UTC(2031, 4, 6) / 86_400_000, 'the UTC day of the clock');
+    const hex = new Set([keystore.sessionKey, keystore.totpKey, key].map((k) => Buffer.from(k).toString('hex')));
     assert.equal(hex.size, 3);
+    const file = JSON.parse(await readFile(join(dataDir, KEYSTORE_FILE), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(file).sort(), ['createdAt', 'format', 'sessionKey', 'totpKey'], 'no share key in keystore.json');
     assert.deepEqual((await readdir(dataDir)).filter((n) => n.endsWith('.tmp')), []); // no temp file left
   });
 
   it('gives the same keys when reloaded', async () => {
     const first = await openKeystore(dataDir);
     const again = await openKeystore(dataDir);
-    assert.deepEqual(again, first);
+    assert.deepEqual(fileKeys(again), fileKeys(first));
+    assert.deepEqual(again.shareKeys.key(first.shareKeys.current().epoch), first.shareKeys.current().key);
   });
 
   it('gives every concurrent first start the same keys', async () => {
     const opened = await Promise.all(Array.from({ length: 8 }, () => openKeystore(dataDir)));
-    for (const keystore of opened) assert.deepEqual(keystore, opened[0]);
-    assert.deepEqual(await openKeystore(dataDir), opened[0]);
+    for (const keystore of opened) assert.deepEqual(fileKeys(keystore), fileKeys(opened[0]!));
+    assert.deepEqual(fileKeys(await openKeystore(dataDir)), fileKeys(opened[0]!));
+  });
+
+  it('refuses a keystore.json of the development format that held share keys', async () => {
+    await openKeystore(dataDir);
+    const path = join(dataDir, KEYSTORE_FILE);
+    const v2 = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...v2, format: 'valise-keystore-v1', shareKeys: { 0: v2.totpKey } }));
+    await assert.rejects(openKeystore(dataDir), /valise-keystore-v1 file from a development build/);
   });
 
   it('refuses to start when the file is readable or writable by others', async () => {
@@ -68,8 +85,8 @@ describe('keystore', () => {
     await assert.rejects(openKeystore(dataDir), KeystoreError);
     await writeFile(path, original.replace(/"sessionKey": "[^"]+"/, '"sessionKey": "c2hvcnQ"'));
     await assert.rejects(openKeystore(dataDir), /sessionKey is not a 32-byte/);
-    await writeFile(path, original.replace(/"shareKeys": \{[^}]+\}/, '"shareKeys": {}'));
-    await assert.rejects(openKeystore(dataDir), /no share key/);
+    await writeFile(path, original.replace(/"totpKey": "[^"]+"/, '"totpKey": 7'));
+    await assert.rejects(openKeystore(dataDir), /totpKey is not a 32-byte/);
   });
 
   it('refuses a symbolic link in place of the file', async () => {

@@ -1,12 +1,17 @@
-// The server's own secrets in DATA_DIR/keystore.json (mode 0600): made at first start, never in the database or logs.
+// The server's own secrets, made at first start, never in the database or logs: the session and TOTP keys in
+// DATA_DIR/keystore.json (mode 0600), and the day keys of server shares in DATA_DIR/share-keys/ (share-keys.ts).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, syncDirectory, tempPathFor } from './atomic-file.js';
+import { systemClock, type Clock } from './clock.js';
+import { ShareKeyStore, type ShareKeys } from './share-keys.js';
 
 export const KEYSTORE_FILE = 'keystore.json';
-const FORMAT = 'valise-keystore-v1';
+// v2: share keys left this file for one file per day (they are destroyed one by one; this file never changes).
+const FORMAT = 'valise-keystore-v2';
+const FORMAT_V1 = 'valise-keystore-v1';
 const KEY_BYTES = 32;
 
 export interface Keystore {
@@ -14,10 +19,8 @@ export interface Keystore {
   readonly sessionKey: Uint8Array;
   /** Encrypts TOTP secrets at rest. */
   readonly totpKey: Uint8Array;
-  /** Epoch → key encrypting server shares (SS) at rest; old epochs are destroyed once nothing uses them. */
-  readonly shareKeys: ReadonlyMap<number, Uint8Array>;
-  /** The epoch new server shares are encrypted under (the highest one). */
-  readonly currentShareEpoch: number;
+  /** Day keys encrypting server shares (SS) at rest; old days are destroyed once nothing can need them. */
+  readonly shareKeys: ShareKeys;
 }
 
 export class KeystoreError extends Error {
@@ -32,19 +35,24 @@ interface KeystoreFile {
   createdAt: string;
   sessionKey: string;
   totpKey: string;
-  shareKeys: Record<string, string>;
 }
 
-/** Loads the keystore of `dataDir`, creating it (and the folder, 0700) on first start. */
-export async function openKeystore(dataDir: string): Promise<Keystore> {
+type FileKeys = Pick<Keystore, 'sessionKey' | 'totpKey'>;
+
+/**
+ * Loads the keystore of `dataDir`, creating it (and the folder, 0700) on first start. `clock` says which day's
+ * share key new server shares are sealed under.
+ */
+export async function openKeystore(dataDir: string, clock: Clock = systemClock): Promise<Keystore> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, KEYSTORE_FILE);
-  const existing = await readKeystoreFile(path);
-  if (existing !== null) return existing;
-  await createKeystoreFile(path, dataDir);
-  const created = await readKeystoreFile(path);
-  if (created === null) throw new KeystoreError(`${path} disappeared right after it was created`);
-  return created;
+  let keys = await readKeystoreFile(path);
+  if (keys === null) {
+    await createKeystoreFile(path, dataDir);
+    keys = await readKeystoreFile(path);
+    if (keys === null) throw new KeystoreError(`${path} disappeared right after it was created`);
+  }
+  return Object.freeze({ ...keys, shareKeys: await ShareKeyStore.open(dataDir, clock) });
 }
 
 async function createKeystoreFile(path: string, dataDir: string): Promise<void> {
@@ -53,7 +61,6 @@ async function createKeystoreFile(path: string, dataDir: string): Promise<void> 
     createdAt: new Date().toISOString(),
     sessionKey: randomKey(),
     totpKey: randomKey(),
-    shareKeys: { '0': randomKey() },
   };
   const temp = tempPathFor(path);
   const handle = await open(temp, 'wx', 0o600);
@@ -75,7 +82,7 @@ async function createKeystoreFile(path: string, dataDir: string): Promise<void> 
   await syncDirectory(dataDir);
 }
 
-async function readKeystoreFile(path: string): Promise<Keystore | null> {
+async function readKeystoreFile(path: string): Promise<FileKeys | null> {
   let handle;
   try {
     // O_NOFOLLOW: a symlink planted in the data folder must not redirect where secrets are read from.
@@ -101,12 +108,16 @@ async function readKeystoreFile(path: string): Promise<Keystore | null> {
   }
 }
 
-function parseKeystore(path: string, text: string): Keystore {
+function parseKeystore(path: string, text: string): FileKeys {
   let data: Partial<KeystoreFile>;
   try {
     data = JSON.parse(text) as Partial<KeystoreFile>;
   } catch (error) {
     throw new KeystoreError(`${path} is not valid JSON`, { cause: error });
+  }
+  if ((data?.format as string | undefined) === FORMAT_V1) {
+    // Only development builds wrote v1. Its share keys would never be destroyed, so it is refused, not half-read.
+    throw new KeystoreError(`${path} is a ${FORMAT_V1} file from a development build (share keys inside); this server reads ${FORMAT}. Start with a new data folder.`);
   }
   if (data?.format !== FORMAT) throw new KeystoreError(`${path} is not a ${FORMAT} file`);
   const key = (value: unknown, what: string): Uint8Array => {
@@ -114,18 +125,7 @@ function parseKeystore(path: string, text: string): Keystore {
     if (bytes?.length !== KEY_BYTES) throw new KeystoreError(`${path}: ${what} is not a 32-byte base64url key`);
     return new Uint8Array(bytes);
   };
-  const shareKeys = new Map<number, Uint8Array>();
-  for (const [epoch, value] of Object.entries(data.shareKeys ?? {})) {
-    if (!/^(0|[1-9]\d{0,8})$/.test(epoch)) throw new KeystoreError(`${path}: share key epoch "${epoch}" is not an integer`);
-    shareKeys.set(Number(epoch), key(value, `shareKeys.${epoch}`));
-  }
-  if (shareKeys.size === 0) throw new KeystoreError(`${path} has no share key`);
-  return Object.freeze({
-    sessionKey: key(data.sessionKey, 'sessionKey'),
-    totpKey: key(data.totpKey, 'totpKey'),
-    shareKeys,
-    currentShareEpoch: Math.max(...shareKeys.keys()),
-  });
+  return { sessionKey: key(data.sessionKey, 'sessionKey'), totpKey: key(data.totpKey, 'totpKey') };
 }
 
 function randomKey(): string {

@@ -1,4 +1,5 @@
-// The server share SS of a transfer: 32 random bytes made here, kept sealed under the current share-epoch key.
+// The server share SS of a transfer: 32 random bytes made here, kept sealed under the share key of the day it was
+// made (share-keys.ts). Once that day's key is destroyed, no copy of the sealed share opens again.
 import { randomBytes } from 'node:crypto';
 import type { Keystore } from '../keystore.js';
 import { openSecret, sealSecret } from '../secret-box.js';
@@ -14,17 +15,11 @@ export interface SealedShare {
 /** A fresh SS and its sealed form (bound to the transfer id, so a sealed share cannot be moved to another row). */
 export function newServerShare(keystore: Keystore, transferId: string): { share: Uint8Array; sealed: SealedShare } {
   const share = new Uint8Array(randomBytes(SERVER_SHARE_BYTES));
-  const epoch = keystore.currentShareEpoch;
-  return { share, sealed: { sealed: sealSecret(shareKey(keystore, epoch), PURPOSE, transferId, share), epoch } };
+  const { epoch, key } = keystore.shareKeys.current();
+  return { share, sealed: { sealed: sealSecret(key, PURPOSE, transferId, share), epoch } };
 }
 
+/** Throws ShareKeyGoneError when the epoch's key was destroyed (crypto-shredded). */
 export function openServerShare(keystore: Keystore, transferId: string, sealed: SealedShare): Uint8Array {
-  return openSecret(shareKey(keystore, sealed.epoch), PURPOSE, transferId, sealed.sealed);
-}
-
-function shareKey(keystore: Keystore, epoch: number): Uint8Array {
-  const key = keystore.shareKeys.get(epoch);
-  // A missing epoch key means the share was crypto-shredded on purpose (or the keystore is not the right one).
-  if (key === undefined) throw new Error(`no share key for epoch ${epoch}`);
-  return key;
+  return openSecret(keystore.shareKeys.key(sealed.epoch), PURPOSE, transferId, sealed.sealed);
 }
