@@ -1,0 +1,144 @@
+// The notification job: e-mails each sender when a recipient has downloaded, when a transfer is about to expire
+// with nothing downloaded (VALISE_EXPIRY_WARNING), and when a transfer was purged, with its deletion record.
+// Delivery is at least once: the marker is set only after the mailer accepted the message, so a crash (or a failed
+// update) between the two sends that message again on the next run; a message is never lost for it.
+import { sql } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { DatabaseHandle } from '../db/database.js';
+import type { DeletedPart } from '../db/schema.js';
+import { advisoryLockKey } from '../db/transaction.js';
+import type { Logger } from '../logger.js';
+import type { Mailer, MailMessage } from '../mail/mailer.js';
+import { downloadedMail, expiryWarningMail, purgedMail, type TransferFacts } from './notify-mail.js';
+import { NotifyRepository } from './notify.repository.js';
+
+/** Rows read per query; a run keeps reading until none is left. */
+const BATCH = 100;
+
+export interface NotifyJobDeps {
+  readonly handle: DatabaseHandle;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Time between two runs (the purge interval: a deletion is told about soon after it happened). */
+  readonly intervalMs: number;
+  /** How long before expiry an unopened transfer is warned about; null: never. */
+  readonly expiryWarningMs: number | null;
+}
+
+export interface NotifyReport {
+  /** True when another instance held the lock, so this run sent nothing. */
+  readonly skipped: boolean;
+  readonly downloads: number;
+  readonly expiryWarnings: number;
+  readonly deletions: number;
+  /** Mails that could not be sent (or marked); tried again next run. */
+  readonly failed: number;
+}
+
+const NOTHING: NotifyReport = { skipped: true, downloads: 0, expiryWarnings: 0, deletions: 0, failed: 0 };
+
+export class NotifyJob {
+  readonly name = 'notify';
+  readonly #deps: NotifyJobDeps;
+  readonly #repo: NotifyRepository;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<NotifyReport> | undefined;
+
+  constructor(deps: NotifyJobDeps) {
+    this.#deps = deps;
+    this.#repo = new NotifyRepository(deps.handle);
+  }
+
+  /** Runs every `intervalMs`; the timer does not keep the process alive. */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => {
+      this.runOnce().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'notification run failed'));
+    }, this.#deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for a run in progress (its mails are sent and marked before the mailer closes). */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** One run now. Runs never overlap in this process; with PostgreSQL, never across instances (no double mail). */
+  runOnce(): Promise<NotifyReport> {
+    this.#running ??= this.#exclusive().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #exclusive(): Promise<NotifyReport> {
+    const { handle } = this.#deps;
+    if (handle.dialect !== 'postgres') return this.#run();
+    return handle.db.connection().execute(async (conn) => {
+      const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
+      const key = advisoryLockKey(`notify-job:${current?.schema ?? 'public'}`);
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
+      if (rows[0]?.locked !== true) return NOTHING;
+      try {
+        return await this.#run();
+      } finally {
+        await sql`select pg_advisory_unlock(${key}::bigint)`.execute(conn);
+      }
+    });
+  }
+
+  async #run(): Promise<NotifyReport> {
+    const { clock, expiryWarningMs } = this.#deps;
+    const counts = { failed: 0 };
+    const downloads = await this.#each(counts, (after) => this.#repo.downloads(after, BATCH), (n) => n.recipientId, (n, facts) => ({
+      mail: downloadedMail(facts, { recipient: n.recipient, downloadedAt: n.downloadedAt, expiresAt: n.expiresAt, live: n.state === 'ready' }),
+      mark: (now) => this.#repo.markDownloadNotified(n.recipientId, now),
+    }));
+    const expiryWarnings = expiryWarningMs === null ? 0 : await this.#each(counts,
+      (after) => this.#repo.expiring(clock.now(), expiryWarningMs, after, BATCH), (n) => n.transferId, (n, facts) => ({
+        mail: expiryWarningMail(facts, { expiresAt: n.expiresAt, now: clock.now() }),
+        mark: (now) => this.#repo.markExpiryWarned(n.transferId, now),
+      }));
+    const deletions = await this.#each(counts, (after) => this.#repo.deletions(after, BATCH), (n) => n.transferId, (n, facts) => ({
+      mail: purgedMail(facts, { ...n, parts: JSON.parse(n.parts) as DeletedPart[] }),
+      mark: (now) => this.#repo.markDeletionNotified(n.transferId, now),
+    }));
+    const report = { skipped: false, downloads, expiryWarnings, deletions, failed: counts.failed };
+    if (downloads + expiryWarnings + deletions + counts.failed > 0) this.#deps.logger.info(report, 'notification run');
+    return report;
+  }
+
+  /** Sends one mail per row owed one, marking each after the mailer accepted it; returns how many were sent. */
+  async #each<T extends { readonly transferId: string }>(
+    counts: { failed: number },
+    batch: (after: string) => Promise<T[]>,
+    key: (row: T) => string,
+    notice: (row: T, facts: TransferFacts) => { mail: MailMessage; mark: (now: number) => Promise<void> },
+  ): Promise<number> {
+    const { mailer, clock, logger } = this.#deps;
+    let sent = 0;
+    let after = '';
+    for (let rows = await batch(after); rows.length > 0; rows = await batch(after)) {
+      for (const row of rows) {
+        after = key(row);
+        const { transferId } = row;
+        try {
+          const parties = await this.#repo.parties(transferId);
+          if (parties === undefined) continue;
+          const { mail, mark } = notice(row, { transferId, ...parties });
+          await mailer.send(mail);
+          await mark(clock.now());
+          sent++;
+        } catch (error) {
+          counts.failed++;
+          // Never the body: the transfer id is enough to find what failed.
+          logger.error({ err: error, transferId }, 'notification not sent; will retry');
+        }
+      }
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,128 @@
+// SQL for the notification job: what is owed a mail (marker null), and the markers set once the mail is accepted.
+// Each query reads a batch after a key, in key order, so a mail that keeps failing is retried next run without
+// blocking the others in this one.
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../db/database.js';
+import type { TransferState } from '../db/schema.js';
+import type { Executor } from '../transfers/transfer.repository.js';
+
+export interface DownloadNotice {
+  readonly recipientId: string;
+  readonly recipient: string;
+  readonly downloadedAt: number;
+  readonly transferId: string;
+  readonly state: TransferState;
+  readonly expiresAt: number | null;
+}
+
+export interface ExpiryNotice {
+  readonly transferId: string;
+  readonly expiresAt: number;
+}
+
+export interface DeletionNotice {
+  readonly transferId: string;
+  readonly dataClass: string;
+  readonly reason: string;
+  readonly deadlineAt: number;
+  readonly purgedAt: number;
+  readonly lagMs: number;
+  readonly blobCount: number;
+  readonly bytes: number;
+  readonly parts: string;
+}
+
+export interface TransferParties {
+  readonly senderEmail: string;
+  readonly sentAt: number;
+  readonly recipients: Array<{ email: string; downloadedAt: number | null }>;
+}
+
+export class NotifyRepository {
+  readonly #db: Executor;
+
+  constructor(handle: DatabaseHandle) {
+    this.#db = handle.db;
+  }
+
+  /** Recipients who downloaded and whose sender was not told yet. */
+  async downloads(after: string, limit: number): Promise<DownloadNotice[]> {
+    const rows = await this.#db
+      .selectFrom('recipients as r')
+      .innerJoin('transfers as t', 't.id', 'r.transfer_id')
+      .select(['r.id as recipientId', 'r.email as recipient', 'r.downloaded_at as downloadedAt', 't.id as transferId', 't.state', 't.expires_at as expiresAt'])
+      .where('r.downloaded_at', 'is not', null)
+      .where('r.download_notified_at', 'is', null)
+      .where('r.id', '>', after)
+      .orderBy('r.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, downloadedAt: Number(r.downloadedAt), expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
+  }
+
+  /**
+   * Ready transfers nobody has downloaded from, expiring within `warningMs` (and within the second half of their
+   * life, so a short-lived transfer is not warned about the moment it is sent), not warned yet.
+   */
+  async expiring(now: number, warningMs: number, after: string, limit: number): Promise<ExpiryNotice[]> {
+    const rows = await this.#db
+      .selectFrom('transfers')
+      .select(['id', 'expires_at'])
+      .where('state', '=', 'ready')
+      .where('expires_at', '>', now)
+      .where('expires_at', '<=', now + warningMs)
+      .where('downloads_used', '=', 0)
+      .where('expiry_warned_at', 'is', null)
+      .where(sql<boolean>`2 * (expires_at - ${now}) <= expires_at - coalesce(finalized_at, created_at)`)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ transferId: r.id, expiresAt: Number(r.expires_at) }));
+  }
+
+  /** Deletion records not yet mailed to the sender. */
+  async deletions(after: string, limit: number): Promise<DeletionNotice[]> {
+    const rows = await this.#db
+      .selectFrom('deletion_records')
+      .select(['transfer_id', 'data_class', 'reason', 'deadline_at', 'purged_at', 'lag_ms', 'blob_count', 'bytes', 'parts'])
+      .where('notified_at', 'is', null)
+      .where('transfer_id', '>', after)
+      .orderBy('transfer_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      transferId: r.transfer_id, dataClass: r.data_class, reason: r.reason, deadlineAt: Number(r.deadline_at), purgedAt: Number(r.purged_at),
+      lagMs: Number(r.lag_ms), blobCount: Number(r.blob_count), bytes: Number(r.bytes), parts: r.parts,
+    }));
+  }
+
+  /** The sender's address, when it was sent, and its recipients (what a notice names the transfer by). */
+  async parties(transferId: string): Promise<TransferParties | undefined> {
+    const transfer = await this.#db
+      .selectFrom('transfers')
+      .innerJoin('users', 'users.id', 'transfers.sender_id')
+      .select(['users.email', 'transfers.created_at'])
+      .where('transfers.id', '=', transferId)
+      .executeTakeFirst();
+    if (transfer === undefined) return undefined;
+    const recipients = await this.#db.selectFrom('recipients').select(['email', 'downloaded_at']).where('transfer_id', '=', transferId).orderBy('email').execute();
+    return {
+      senderEmail: transfer.email,
+      sentAt: Number(transfer.created_at),
+      recipients: recipients.map((r) => ({ email: r.email, downloadedAt: r.downloaded_at === null ? null : Number(r.downloaded_at) })),
+    };
+  }
+
+  async markDownloadNotified(recipientId: string, now: number): Promise<void> {
+    await this.#db.updateTable('recipients').set({ download_notified_at: now }).where('id', '=', recipientId).where('download_notified_at', 'is', null).execute();
+  }
+
+  async markExpiryWarned(transferId: string, now: number): Promise<void> {
+    await this.#db.updateTable('transfers').set({ expiry_warned_at: now }).where('id', '=', transferId).where('expiry_warned_at', 'is', null).execute();
+  }
+
+  async markDeletionNotified(transferId: string, now: number): Promise<void> {
+    await this.#db.updateTable('deletion_records').set({ notified_at: now }).where('transfer_id', '=', transferId).where('notified_at', 'is', null).execute();
+  }
+}
