@@ -46,7 +46,7 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
         '--max-downloads', '2', '--expires', '2d', '--message', 'Bonjour\u001b[31m'], { env: w.env });
       assert.equal(send.code, 0, send.stderr);
       const sent = JSON.parse(send.stdout) as { transferId: string; link: string; expiresAt: number; recipients: string[]; maxDownloads: number };
-      assert.deepEqual(Object.keys(sent).sort(), ['expiresAt', 'link', 'maxDownloads', 'recipients', 'transferId']);
+      assert.deepEqual(Object.keys(sent).sort(), ['dataClass', 'expiresAt', 'link', 'maxDownloads', 'recipients', 'transferId']);
       assert.equal(sent.maxDownloads, 2);
       assert.deepEqual(sent.recipients, ['lab@x.example']);
       assert.ok(sent.link.startsWith(`${w.real.url}/t/`), 'the link names the server\'s public URL');
@@ -96,9 +96,9 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     const list = await runCli(['list'], { env: w.env });
     assert.equal(list.code, 0, list.stderr);
     const [header, row, extra] = list.stdout.trim().split('\n');
-    assert.match(header!, /^ID\s+STATE\s+CREATED \(UTC\)\s+EXPIRES \(UTC\)\s+DOWNLOADS\s+RECIPIENTS$/);
+    assert.match(header!, /^ID\s+STATE\s+CLASS\s+CREATED \(UTC\)\s+EXPIRES \(UTC\)\s+DOWNLOADS\s+RECIPIENTS$/);
     // The server's policy: one download per recipient unless the sender says otherwise.
-    assert.match(row!, new RegExp(`^${transferId}\\s+ready\\s+\\d{4}-.*\\s0/1\\s+r@x\\.example$`));
+    assert.match(row!, new RegExp(`^${transferId}\\s+ready\\s+standard\\s+\\d{4}-.*\\s0/1\\s+r@x\\.example$`));
     assert.equal(extra, undefined);
     const listJson = await runCli(['list', '--json'], { env: w.env });
     assert.equal((JSON.parse(listJson.stdout) as { transfers: { transferId: string }[] }).transfers[0]!.transferId, transferId);
@@ -123,6 +123,11 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.deepEqual(await w.real.storedKeys(), []);
     const purged = await transferState(w, transferId);
     assert.deepEqual([purged.state, purged.close_reason], ['purged', 'revoked']);
+    const proof = await runCli(['deletion-record', transferId], { env: w.env });
+    assert.equal(proof.code, 0, proof.stderr);
+    assert.match(proof.stdout, new RegExp(`^Transfer ${transferId} \\(standard\\) was purged on .* UTC, reason: revoked\\.$`, 'm'));
+    assert.match(proof.stdout, /^1 stored part, \d+ bytes, each confirmed gone by the storage:$/m);
+    assert.match(proof.stdout, /^FILE\s+PART\s+BYTES\s+SHA-256 \(AS UPLOADED\)\s+GONE \(UTC\)\n1\s+1\s+\d+\s+[A-Za-z0-9_-]{43}\s+\d{4}-/m);
     const later = await runCli(['receive', send.stdout.trim(), '--out', join(w.root, 'o'), '--email', 'r@x.example'], { env: w.env });
     assert.equal(later.code, 4, later.stderr);
     assert.match(later.stderr, /^valise: the sender revoked this transfer$/m);
@@ -403,6 +408,34 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     assert.equal(repaired.code, 0, repaired.stderr);
     assert.match(repaired.stdout, /Repaired: 1 orphan objects deleted \(321 bytes\), 0 lost parts forgotten/);
     assert.deepEqual(await readdir(join(dataDir, 'blobs', 'ab')), []);
+  });
+
+  it('valise admin classes lists the data classes; set changes one (audited), refuses values beyond the ceilings (exit 2)', async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'valise-classes-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    const env = { VALISE_DATA_DIR: dataDir, VALISE_PUBLIC_URL: 'https://valise.example.org', VALISE_LOG_LEVEL: 'warn' };
+    const listed = await runCli(['admin', 'classes'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.split('\n');
+    assert.match(lines[0]!, /^class +max life +default +downloads +deleted when downloaded +outside recipients$/);
+    assert.match(lines[1]!, /^health +7d +3d +20 +yes +yes$/);
+    assert.match(lines[2]!, /^standard \(default\) +30d +7d +100 +no +yes$/);
+
+    const changed = await runCli(['admin', 'classes', 'set', 'health', '--max-expiry', '2d', '--default-expiry', '1d'], { env });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stderr, /Changed the data class health \(recorded in the audit log\)/);
+    const created = await runCli(['admin', 'classes', 'set', 'staff', '--create', '--max-expiry', '14d', '--default-expiry', '7d', '--outside-recipients', 'no', '--description', 'Between colleagues'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const json = await runCli(['--json', 'admin', 'classes', 'list'], { env });
+    const classes = (JSON.parse(json.stdout) as { classes: { name: string; maxExpiryMs: number; allowOutsideRecipients: boolean; description: string }[] }).classes;
+    assert.deepEqual(classes.map((c) => [c.name, c.maxExpiryMs / 86_400_000, c.allowOutsideRecipients]), [['health', 2, true], ['staff', 14, false], ['standard', 30, true]]);
+
+    const beyond = await runCli(['admin', 'classes', 'set', 'standard', '--max-expiry', '60d'], { env });
+    assert.equal(beyond.code, 2);
+    assert.match(beyond.stderr, /valise: The maximum lifetime must be between 1 minute and 30 days \(VALISE_MAX_EXPIRY\)/);
+    const nothing = await runCli(['admin', 'classes', 'set', 'standard'], { env });
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /nothing to change/);
   });
 
   for (const dialect of dialects) {

@@ -10,25 +10,39 @@ const runs: [argv: string[], command: CliCommand, json?: boolean][] = [
   [['login', 'https://v.example', '--email', 'a@b.example'], { name: 'login', serverUrl: 'https://v.example', email: 'a@b.example' }],
   [['logout'], { name: 'logout' }],
   [['send', 'a.pdf', '--to', 'x@y.example'],
-    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, message: undefined }],
+    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, dataClass: undefined, message: undefined }],
   [['send', 'a.pdf', 'b.pdf', '--to', 'x@y.example', 'z@y.example', '--expires', '7d', '--max-downloads', '3', '--message', 'hello'],
-    { name: 'send', files: ['a.pdf', 'b.pdf'], to: ['x@y.example', 'z@y.example'], expiresInSeconds: 604800, maxDownloads: 3, message: 'hello' }],
+    { name: 'send', files: ['a.pdf', 'b.pdf'], to: ['x@y.example', 'z@y.example'], expiresInSeconds: 604800, maxDownloads: 3, dataClass: undefined, message: 'hello' }],
   [['send', 'a.pdf', '--to', 'x@y.example,z@y.example', '--to', 'w@y.example', '--expires', '90s'],
-    { name: 'send', files: ['a.pdf'], to: ['x@y.example', 'z@y.example', 'w@y.example'], expiresInSeconds: 90, maxDownloads: undefined, message: undefined }],
+    { name: 'send', files: ['a.pdf'], to: ['x@y.example', 'z@y.example', 'w@y.example'], expiresInSeconds: 90, maxDownloads: undefined, dataClass: undefined, message: undefined }],
   [['send', '--to', 'x@y.example', '--', 'a.pdf'],
-    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, message: undefined }],
+    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, dataClass: undefined, message: undefined }],
+  [['send', 'a.pdf', '--to', 'x@y.example', '--class', 'Health'],
+    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, dataClass: 'health', message: undefined }],
   [['send', 'a.pdf', '--to', 'x@y.example', '--json'],
-    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, message: undefined }, true],
+    { name: 'send', files: ['a.pdf'], to: ['x@y.example'], expiresInSeconds: undefined, maxDownloads: undefined, dataClass: undefined, message: undefined }, true],
   [['receive', 'https://v.example/t/x#y'], { name: 'receive', link: 'https://v.example/t/x#y', out: '.', email: undefined }],
   [['receive', 'L', '--out', '/tmp/o', '--email', 'me@lab.example'], { name: 'receive', link: 'L', out: '/tmp/o', email: 'me@lab.example' }],
   [['--json', 'list'], { name: 'list' }, true],
   [['list', '--json'], { name: 'list' }, true],
   [['list'], { name: 'list' }, false],
   [['revoke', ID], { name: 'revoke', transferId: ID }],
+  [['deletion-record', ID], { name: 'deletion-record', transferId: ID }],
   [['admin', 'invite', 'new@h.example'], { name: 'admin-invite', email: 'new@h.example', admin: false }],
   [['admin', 'invite', 'new@h.example', '--admin'], { name: 'admin-invite', email: 'new@h.example', admin: true }],
   [['admin', 'fsck'], { name: 'admin-fsck', repair: false, graceSeconds: 10 }],
+  [['admin', 'classes'], { name: 'admin-classes-list' }],
+  [['admin', 'classes', 'list', '--json'], { name: 'admin-classes-list' }, true],
+  [['admin', 'classes', 'set', 'health', '--max-expiry', '3d', '--delete-when-downloaded', 'no'],
+    { name: 'admin-classes-set', className: 'health', create: false, changes: { maxExpirySeconds: 259_200, deleteWhenDownloaded: false } }],
+  [['admin', 'classes', 'set', 'staff', '--create', '--outside-recipients', 'no', '--max-downloads', '5', '--default-expiry', '1d', '--description', 'Colleagues'],
+    { name: 'admin-classes-set', className: 'staff', create: true, changes: { description: 'Colleagues', defaultExpirySeconds: 86_400, maxDownloads: 5, allowOutsideRecipients: false } }],
   [['admin', 'fsck', '--repair', '--grace', '0'], { name: 'admin-fsck', repair: true, graceSeconds: 0 }],
+  [['admin', 'hold', ID, '--reason', '  Litigation hold, case 17 '], { name: 'admin-hold', transferId: ID, reason: 'Litigation hold, case 17' }],
+  [['--json', 'admin', 'release', ID, '--reason', 'Case closed'], { name: 'admin-release', transferId: ID, reason: 'Case closed' }, true],
+  [['admin', 'holds'], { name: 'admin-holds' }],
+  [['admin', 'retention', 'report'], { name: 'admin-retention-report' }],
+  [['admin', 'retention', 'report', '--json'], { name: 'admin-retention-report' }, true],
 ];
 
 for (const [argv, command, json] of runs) {
@@ -58,8 +72,20 @@ const usageErrors: [argv: string[], message: RegExp][] = [
   [['revoke', 'nope'], /transfer id has 22 characters/],
   [['admin'], /Usage: valise admin/],
   [['admin', 'invite', 'bad'], /not an e-mail address/],
+  [['admin', 'classes', 'set', 'health', '--outside-recipients', 'maybe'], /not yes or no/],
+  [['admin', 'classes', 'set', 'health', '--max-expiry', '3 days'], /not a duration/],
+  [['admin', 'classes', 'set', 'health'], /nothing to change/],
+  [['send', 'a.pdf', '--to', 'x@y.example', '--class', '../etc'], /not a data class name/],
   [['admin', 'fsck', '--repair', '--grace', '1h'], /not a number of seconds from 0 to 600/],
   [['list', 'extra'], /too many arguments/],
+  [['admin', 'hold', ID], /required option '--reason <text>'/],
+  [['admin', 'hold', ID, '--reason', '   '], /reason as one line of 1 to 500 characters/],
+  [['admin', 'hold', ID, '--reason', 'two\nlines'], /reason as one line/],
+  [['admin', 'hold', ID, '--reason', 'x'.repeat(501)], /reason as one line/],
+  [['admin', 'release', 'short', '--reason', 'done'], /transfer id has 22 characters/],
+  [['admin', 'release', ID], /required option '--reason <text>'/],
+  [['admin', 'retention'], /Usage: valise admin retention/],
+  [['admin', 'holds', 'extra'], /too many arguments/],
 ];
 
 for (const [argv, message] of usageErrors) {
@@ -80,13 +106,20 @@ test('--help exits 0 with the exit-code table; each command has --help', () => {
   assert.equal(top.code, 0);
   assert.match(top.stdout, /Exit codes:/);
   for (const code of ['0', '1', '2', '3', '4', '5', '6', '7']) assert.match(top.stdout, new RegExp(`^  ${code} `, 'mu'));
-  for (const cmd of [['enroll'], ['login'], ['logout'], ['send'], ['receive'], ['list'], ['revoke'], ['admin', 'invite']]) {
+  for (const cmd of [['enroll'], ['login'], ['logout'], ['send'], ['receive'], ['list'], ['revoke'], ['admin', 'invite'],
+    ['admin', 'hold'], ['admin', 'release'], ['admin', 'holds'], ['admin', 'retention', 'report']]) {
     const help = parseCommandLine([...cmd, '--help']);
     assert.equal(help.kind, 'exit');
     if (help.kind !== 'exit') continue;
     assert.equal(help.code, 0, cmd.join(' '));
     assert.match(help.stdout, new RegExp(`Usage: valise ${cmd.join(' ')}`));
   }
+});
+
+test('the retention report\'s help says when it exits 5', () => {
+  const help = parseCommandLine(['admin', 'retention', 'report', '--help']);
+  assert.ok(help.kind === 'exit' && help.code === 0);
+  assert.match(help.stdout, /Exit code 0: no overdue transfer without a hold; 5: at least one/);
 });
 
 test('--version exits 0', () => {

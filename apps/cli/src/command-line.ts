@@ -16,13 +16,31 @@ export type CliCommand =
     to: string[];
     expiresInSeconds: number | undefined;
     maxDownloads: number | undefined;
+    dataClass: string | undefined;
     message: string | undefined;
   }
   | { name: 'receive'; link: string; out: string; email: string | undefined }
   | { name: 'list' }
   | { name: 'revoke'; transferId: string }
+  | { name: 'deletion-record'; transferId: string }
   | { name: 'admin-invite'; email: string; admin: boolean }
-  | { name: 'admin-fsck'; repair: boolean; graceSeconds: number };
+  | { name: 'admin-fsck'; repair: boolean; graceSeconds: number }
+  | { name: 'admin-classes-list' }
+  | { name: 'admin-classes-set'; className: string; create: boolean; changes: DataClassChangeArgs }
+  | { name: 'admin-hold'; transferId: string; reason: string }
+  | { name: 'admin-release'; transferId: string; reason: string }
+  | { name: 'admin-holds' }
+  | { name: 'admin-retention-report' };
+
+/** What `valise admin classes set` changes; absent: unchanged (a new class starts from the server's defaults). */
+export interface DataClassChangeArgs {
+  description?: string;
+  maxExpirySeconds?: number;
+  defaultExpirySeconds?: number;
+  maxDownloads?: number;
+  deleteWhenDownloaded?: boolean;
+  allowOutsideRecipients?: boolean;
+}
 
 export type ParseOutcome =
   | { kind: 'run'; command: CliCommand; json: boolean }
@@ -35,6 +53,14 @@ function emailArg(value: string): string {
   const email = value.trim();
   if (!EMAIL.test(email) || email.length > 254) throw new InvalidArgumentError(`"${value}" is not an e-mail address.`);
   return email;
+}
+
+const DATA_CLASS = /^[a-z][a-z0-9-]{0,31}$/u;
+
+function dataClassArg(value: string): string {
+  const name = value.trim().toLowerCase();
+  if (!DATA_CLASS.test(name)) throw new InvalidArgumentError(`"${value}" is not a data class name (letters, digits and dashes).`);
+  return name;
 }
 
 /** `--to a@x b@y`, `--to a@x,b@y` and repeated `--to` all add up. */
@@ -57,9 +83,26 @@ function durationArg(value: string): number {
   }
 }
 
+function yesNoArg(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 'yes' || v === 'true') return true;
+  if (v === 'no' || v === 'false') return false;
+  throw new InvalidArgumentError(`"${value}" is not yes or no.`);
+}
+
 function positiveIntArg(value: string): number {
   if (!/^[1-9][0-9]{0,8}$/u.test(value.trim())) throw new InvalidArgumentError('use a whole number of at least 1.');
   return Number(value.trim());
+}
+
+/** A legal hold's reason: one line of 1 to 500 characters (the server checks it too). */
+function reasonArg(value: string): string {
+  const reason = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (reason === '' || [...reason].length > 500 || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(reason)) {
+    throw new InvalidArgumentError('give the reason as one line of 1 to 500 characters.');
+  }
+  return reason;
 }
 
 function transferIdArg(value: string): string {
@@ -103,6 +146,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .requiredOption('--to <email...>', 'recipients (repeat, or separate with commas)', collectRecipients)
     .option('--expires <duration>', 'how long the link works: 90s, 15m, 12h, 7d (default: the server\'s)', durationArg)
     .option('--max-downloads <n>', 'how many times the files may be downloaded (default: the server\'s)', positiveIntArg)
+    .option('--class <name>', 'data class, the retention policy set by your administrators: health, standard, … (default: the server\'s)', dataClassArg)
     .option('--message <text>', 'a message for the recipients (encrypted with the files)')
     .addHelpText('after', [
       '',
@@ -113,8 +157,8 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '  valise send scan1.dcm scan2.dcm --to a@lab.example,b@lab.example --expires 2d --max-downloads 3',
       '  valise send report.pdf --to a@lab.example --json',
     ].join('\n'))
-    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; message?: string }, cmd: Command) =>
-      onRun({ name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, message: o.message }, json(cmd)));
+    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; class?: string; message?: string }, cmd: Command) =>
+      onRun({ name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, dataClass: o.class, message: o.message }, json(cmd)));
 
   program.command('receive')
     .description('download and decrypt the files of a link (asks the code sent by e-mail)')
@@ -142,6 +186,11 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
     .action((transferId: string, _o, cmd: Command) => onRun({ name: 'revoke', transferId }, json(cmd)));
 
+  program.command('deletion-record')
+    .description('the proof that a purged transfer was deleted: each stored part, its SHA-256, confirmed gone')
+    .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
+    .action((transferId: string, _o, cmd: Command) => onRun({ name: 'deletion-record', transferId }, json(cmd)));
+
   const admin = program.command('admin').description('administration commands, run on the server host');
   admin.command('invite')
     .description('invite a member: prints the enrollment link to give them (uses the server\'s configuration)')
@@ -160,6 +209,84 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       'A finalized transfer with a missing part is reported, never changed: revoke it if it cannot be sent again.',
     ].join('\n'))
     .action((o: { repair: boolean; grace: number }, cmd: Command) => onRun({ name: 'admin-fsck', repair: o.repair, graceSeconds: o.grace }, json(cmd)));
+
+  const classes = admin.command('classes').description('data classes: the retention policies every transfer lives under');
+  classes.command('list', { isDefault: true })
+    .description('list the data classes (the default of `valise admin classes`)')
+    .action((_o, cmd: Command) => onRun({ name: 'admin-classes-list' }, json(cmd)));
+  classes.command('set')
+    .description('change a data class (or create one with --create); recorded in the audit log')
+    .argument('<name>', 'the class: lowercase letters, digits and dashes', dataClassArg)
+    .addOption(new Option('--create', 'create a new class (refused if it exists)').default(false))
+    .option('--max-expiry <duration>', 'longest lifetime of a transfer, counted from its creation: 90s, 15m, 12h, 7d', durationArg)
+    .option('--default-expiry <duration>', 'lifetime when the sender does not choose', durationArg)
+    .option('--max-downloads <n>', 'largest number of downloads of one transfer', positiveIntArg)
+    .option('--delete-when-downloaded <yes|no>', 'close and purge once every recipient has downloaded', yesNoArg)
+    .option('--outside-recipients <yes|no>', 'allow recipients without a member account', yesNoArg)
+    .option('--description <text>', 'one line telling senders what the class is for')
+    .addHelpText('after', [
+      '',
+      'Tightening a class applies at once to its live transfers: an expiry moves earlier (to creation + the new',
+      'maximum), a download limit down (never below the downloads already used). Loosening never lengthens them.',
+      'The installation\'s ceilings VALISE_MAX_EXPIRY and VALISE_MAX_DOWNLOADS bound every class.',
+      '',
+      'Examples:',
+      '  valise admin classes',
+      '  valise admin classes set health --max-expiry 3d --default-expiry 1d',
+      '  valise admin classes set internal --create --max-expiry 14d --default-expiry 7d --outside-recipients no',
+    ].join('\n'))
+    .action((className: string, o: { create: boolean; maxExpiry?: number; defaultExpiry?: number; maxDownloads?: number;
+      deleteWhenDownloaded?: boolean; outsideRecipients?: boolean; description?: string }, cmd: Command) => {
+      const changes: DataClassChangeArgs = {
+        ...(o.description === undefined ? {} : { description: o.description }),
+        ...(o.maxExpiry === undefined ? {} : { maxExpirySeconds: o.maxExpiry }),
+        ...(o.defaultExpiry === undefined ? {} : { defaultExpirySeconds: o.defaultExpiry }),
+        ...(o.maxDownloads === undefined ? {} : { maxDownloads: o.maxDownloads }),
+        ...(o.deleteWhenDownloaded === undefined ? {} : { deleteWhenDownloaded: o.deleteWhenDownloaded }),
+        ...(o.outsideRecipients === undefined ? {} : { allowOutsideRecipients: o.outsideRecipients }),
+      };
+      if (!o.create && Object.keys(changes).length === 0) {
+        cmd.error('error: nothing to change: give at least one option (see --help)', { exitCode: EXIT.usage });
+      }
+      onRun({ name: 'admin-classes-set', className, create: o.create, changes }, json(cmd));
+    });
+
+  admin.command('hold')
+    .description('place a legal hold: the transfer is kept from the purge until released (it still stops working at its expiry)')
+    .argument('<transfer-id>', 'the transfer to keep (22 characters)', transferIdArg)
+    .requiredOption('--reason <text>', 'why, in one line (recorded in the hold and the audit log)', reasonArg)
+    .addHelpText('after', [
+      '',
+      'A held transfer is never served past its expiry: recipients see it expired as usual; only its encrypted files',
+      'and records are kept. A transfer can have one active hold; `valise admin holds` lists them.',
+      '',
+      'Example:',
+      '  valise admin hold q8W1nVJ3kP0aZt7yXc2mLg --reason "Litigation hold, case 2030-117 (legal dept.)"',
+    ].join('\n'))
+    .action((transferId: string, o: { reason: string }, cmd: Command) => onRun({ name: 'admin-hold', transferId, reason: o.reason }, json(cmd)));
+  admin.command('release')
+    .description('release a legal hold; a transfer past its deadline is then purged at once')
+    .argument('<transfer-id>', 'the held transfer', transferIdArg)
+    .requiredOption('--reason <text>', 'why, in one line (recorded in the hold and the audit log)', reasonArg)
+    .addHelpText('after', [
+      '',
+      'Exit code 0: released (and purged, if it was past its deadline); 5: released, but the purge failed (the purge',
+      'job retries it; see `valise admin retention report`).',
+    ].join('\n'))
+    .action((transferId: string, o: { reason: string }, cmd: Command) => onRun({ name: 'admin-release', transferId, reason: o.reason }, json(cmd)));
+  admin.command('holds')
+    .description('list the active legal holds')
+    .action((_o, cmd: Command) => onRun({ name: 'admin-holds' }, json(cmd)));
+  const retention = admin.command('retention').description('retention: what is stored, and whether deletions keep their deadlines');
+  retention.command('report')
+    .description('live transfers by data class and age, overdue transfers, legal holds, purge lag, the last purge run')
+    .addHelpText('after', [
+      '',
+      'A transfer is overdue when it is past its deadline (its expiry, or when it was closed) by more than twice the',
+      'purge interval and is not purged yet. Overdue transfers under a legal hold are listed, marked held.',
+      'Exit code 0: no overdue transfer without a hold; 5: at least one (the purge is not keeping up: see the logs).',
+    ].join('\n'))
+    .action((_o, cmd: Command) => onRun({ name: 'admin-retention-report' }, json(cmd)));
 
   return program;
 }

@@ -14,6 +14,7 @@ const state: ResumeState = {
   fingerprint: 'fp',
   createdAt: '2025-01-01T00:00:00.000Z',
   maxDownloads: 5,
+  dataClass: 'standard',
   clientKey: 'c'.repeat(43),
   linkSecret: 'l'.repeat(43),
   slotId: 'AAECAwQFBgcICQoLDA0ODw',

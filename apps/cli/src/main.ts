@@ -8,9 +8,11 @@ import { describeError } from './messages.js';
 import { createPrompter } from './prompt.js';
 import { runEnroll, runLogin, runLogout } from './commands/accounts.js';
 import { runAdminFsck, runAdminInvite } from './commands/admin.js';
+import { runAdminClassesList, runAdminClassesSet } from './commands/admin-classes.js';
+import { runAdminHold, runAdminHolds, runAdminRelease, runAdminRetentionReport } from './commands/admin-retention.js';
 import { runReceive } from './commands/receive.js';
 import { runSend } from './commands/send.js';
-import { runList, runRevoke } from './commands/transfers.js';
+import { runList, runDeletionRecord, runRevoke } from './commands/transfers.js';
 import type { CliContext } from './context.js';
 
 function processIo(): CliIo {
@@ -25,9 +27,16 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'send': return runSend(ctx, command);
     case 'receive': return runReceive(ctx, command);
     case 'list': return runList(ctx);
+    case 'deletion-record': return runDeletionRecord(ctx, command);
     case 'revoke': return runRevoke(ctx, command);
     case 'admin-invite': return runAdminInvite(ctx, command);
     case 'admin-fsck': return runAdminFsck(ctx, command);
+    case 'admin-classes-list': return runAdminClassesList(ctx);
+    case 'admin-classes-set': return runAdminClassesSet(ctx, command);
+    case 'admin-hold': return runAdminHold(ctx, command);
+    case 'admin-release': return runAdminRelease(ctx, command);
+    case 'admin-holds': return runAdminHolds(ctx);
+    case 'admin-retention-report': return runAdminRetentionReport(ctx);
   }
 }
 

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       mail: { kind: 'outbox', dir: '/srv/valise/data/outbox' },
       mailFrom: 'Valise <noreply@localhost>',
       purgeIntervalMs: 30_000,
+      expiryWarningMs: 86_400_000,
+      shareKeyGraceMs: 2 * 86_400_000,
       limits: {
         maxExpiryMs: 30 * 86_400_000,
         maxDownloads: 100,
@@ -154,6 +156,27 @@ describe('loadConfig', () => {
       'VALISE_TRUST_PROXY', 'VALISE_LOG_LEVEL', 'VALISE_PURGE_INTERVAL', 'VALISE_MAIL_FROM', 'VALISE_DEFAULT_DATA_CLASS',
     ]));
     assert.equal(named.length, 15);
+  });
+
+  it('reads the share-key grace as a duration from 1h to 30d', () => {
+    assert.equal(loadConfig({ VALISE_SHARE_KEY_GRACE: '36h' }, { cwd }).shareKeyGraceMs, 36 * 3_600_000);
+    assert.equal(loadConfig({ VALISE_SHARE_KEY_GRACE: '30d' }, { cwd }).shareKeyGraceMs, 30 * 86_400_000);
+    for (const bad of ['59m', '31d', '2 days', '0']) {
+      const problems = problemsOf({ VALISE_SHARE_KEY_GRACE: bad });
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0]!, /^VALISE_SHARE_KEY_GRACE: must be a duration from 1h to 30d/);
+    }
+  });
+
+  it('reads the expiry warning as a duration from 1m to 365d, or off', () => {
+    assert.equal(loadConfig({ VALISE_EXPIRY_WARNING: '12h' }, { cwd }).expiryWarningMs, 12 * 3_600_000);
+    assert.equal(loadConfig({ VALISE_EXPIRY_WARNING: '1m' }, { cwd }).expiryWarningMs, 60_000);
+    for (const off of ['off', 'OFF', '0']) assert.equal(loadConfig({ VALISE_EXPIRY_WARNING: off }, { cwd }).expiryWarningMs, null, off);
+    for (const bad of ['30s', '366d', 'never', '1']) {
+      const problems = problemsOf({ VALISE_EXPIRY_WARNING: bad });
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0]!, /^VALISE_EXPIRY_WARNING: must be a duration from 1m to 365d/);
+    }
   });
 
   it('never echoes values that may hold a password', () => {

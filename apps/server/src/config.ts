@@ -36,6 +36,8 @@ export const CONFIG_VARIABLES = [
   { name: 'VALISE_SMTP_URL', default: null, unset: 'messages written to DATA_DIR/outbox', secret: true, meaning: 'smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465.' },
   { name: 'VALISE_MAIL_FROM', default: null, unset: 'Valise <noreply@host of PUBLIC_URL>', meaning: 'Sender address of the messages Valise sends.' },
   { name: 'VALISE_PURGE_INTERVAL', default: '30', meaning: 'Seconds between two runs of the purge job (90s, 15m are accepted too).' },
+  { name: 'VALISE_EXPIRY_WARNING', default: '1d', meaning: 'How long before its expiry the sender is e-mailed about a transfer nobody has downloaded (at most half its life before; 90s, 15m, 12h, 7d). off or 0: never.' },
+  { name: 'VALISE_SHARE_KEY_GRACE', default: '2d', meaning: 'A day\'s share key is destroyed once that day ended longer ago than the longest data class maximum plus this grace (1h to 30d): database backups older than that hold only undecryptable server shares (docs/operations.md).' },
   { name: 'VALISE_DEFAULT_DATA_CLASS', default: 'standard', meaning: 'Data class of a transfer whose sender does not choose one (health and standard ship; `valise admin classes` lists and edits them).' },
   { name: 'VALISE_MAX_EXPIRY', default: '30d', meaning: 'Ceiling over every data class: no class may let a transfer live longer (90s, 15m, 12h, 7d).' },
   { name: 'VALISE_MAX_DOWNLOADS', default: '100', meaning: 'Ceiling over every data class: largest number of downloads of one transfer.' },
@@ -101,6 +103,10 @@ export interface Config {
   readonly mail: MailConfig;
   readonly mailFrom: string;
   readonly purgeIntervalMs: number;
+  /** How long before expiry an undownloaded transfer's sender is warned; null: never (VALISE_EXPIRY_WARNING). */
+  readonly expiryWarningMs: number | null;
+  /** Added to the longest data class maximum before a day's share key is destroyed (VALISE_SHARE_KEY_GRACE). */
+  readonly shareKeyGraceMs: number;
   readonly limits: PolicyLimits;
   readonly trustProxy: boolean;
   /** The built web app (index.html and assets/). */
@@ -260,6 +266,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   if (mailFrom === null) mailFrom = `Valise <noreply@${publicUrl ? mailDomain(publicUrl) : 'localhost'}>`;
 
   const purgeIntervalMs = duration('VALISE_PURGE_INTERVAL', 1_000, 86_400_000, true);
+  const warningOff = ['off', '0'].includes((raw('VALISE_EXPIRY_WARNING') ?? '').toLowerCase());
+  const expiryWarningMs = warningOff ? null : duration('VALISE_EXPIRY_WARNING', 60_000, 365 * 86_400_000);
+  const shareKeyGraceMs = duration('VALISE_SHARE_KEY_GRACE', 3_600_000, 30 * 86_400_000);
   const maxExpiryMs = duration('VALISE_MAX_EXPIRY', 60_000, MAX_EXPIRY_CEILING_MS);
   const defaultDataClass = raw('VALISE_DEFAULT_DATA_CLASS') ?? 'standard';
   if (!DATA_CLASS_NAME.test(defaultDataClass)) {
@@ -289,6 +298,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     mail,
     mailFrom,
     purgeIntervalMs: purgeIntervalMs!,
+    expiryWarningMs: expiryWarningMs ?? null,
+    shareKeyGraceMs: shareKeyGraceMs!,
     limits: {
       maxExpiryMs: maxExpiryMs!,
       maxDownloads: maxDownloads!,

@@ -23,8 +23,9 @@ export interface ResumeState {
   fingerprint: string;
   /** ISO 8601 creation time, reused in the manifest. */
   createdAt: string;
-  /** The download limit the server set at creation. */
+  /** The download limit and data class the server set at creation. */
   maxDownloads: number;
+  dataClass: string;
   /** CK, LS and the link slot id, base64url. */
   clientKey: string;
   linkSecret: string;
@@ -62,7 +63,7 @@ export function createMemoryResumeStore(): ResumeStore & { readonly size: number
 export function isResumeState(value: unknown): value is ResumeState {
   if (typeof value !== 'object' || value === null) return false;
   const s = value as Record<string, unknown>;
-  const strings = ['serverUrl', 'transferId', 'fingerprint', 'createdAt', 'clientKey', 'linkSecret', 'slotId'];
+  const strings = ['serverUrl', 'transferId', 'fingerprint', 'createdAt', 'clientKey', 'linkSecret', 'slotId', 'dataClass'];
   if (s.v !== 1 || typeof s.maxDownloads !== 'number' || strings.some((k) => typeof s[k] !== 'string') || !Array.isArray(s.files)) return false;
   return s.files.every((f: unknown) => {
     if (typeof f !== 'object' || f === null) return false;

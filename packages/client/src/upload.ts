@@ -40,6 +40,8 @@ export interface UploadOptions {
   recipients: readonly string[];
   expiresInSeconds?: number | undefined;
   maxDownloads?: number | undefined;
+  /** The data class (retention policy) by name; the server's default when omitted. */
+  dataClass?: string | undefined;
   message?: string | undefined;
   /** Where to keep keys and progress for resuming; without it, an interrupted upload starts over. */
   resumeStore?: ResumeStore | undefined;
@@ -108,6 +110,8 @@ export interface UploadResult {
   link: string;
   expiresAt: number;
   maxDownloads: number;
+  /** The data class the transfer lives under (its retention policy). */
+  dataClass: string;
   resumed: boolean;
 }
 
@@ -144,6 +148,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
       recipients: [...opts.recipients],
       ...(opts.expiresInSeconds === undefined ? {} : { expiresInSeconds: opts.expiresInSeconds }),
       ...(opts.maxDownloads === undefined ? {} : { maxDownloads: opts.maxDownloads }),
+      ...(opts.dataClass === undefined ? {} : { dataClass: opts.dataClass }),
     }, { signal });
     checkCreated(created, files);
     serverShare = created.serverShare;
@@ -164,7 +169,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
  * and the hash of its first part (up to 8 MiB), plus the creation settings. Any change means fresh keys
  * (crypto-notes §6: different plaintext under the same key and nonce breaks GCM).
  */
-export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'recipients' | 'expiresInSeconds' | 'maxDownloads'>): Promise<string> {
+export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'recipients' | 'expiresInSeconds' | 'maxDownloads' | 'dataClass'>): Promise<string> {
   const entries = [];
   for (const f of opts.files) {
     const { start, end } = partPlaintextRange(f.size, 0);
@@ -175,6 +180,7 @@ export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'rec
     recipients: opts.recipients.map((r) => r.trim().toLowerCase()).sort(),
     expiresInSeconds: opts.expiresInSeconds ?? null,
     maxDownloads: opts.maxDownloads ?? null,
+    dataClass: opts.dataClass ?? null,
   };
   return toBase64Url(await sha256(utf8(JSON.stringify({ v: 1, files: entries, settings }))));
 }
@@ -240,6 +246,7 @@ function freshState(serverUrl: string, created: CreateTransferResponse, files: r
     fingerprint,
     createdAt: new Date(now).toISOString(),
     maxDownloads: created.maxDownloads,
+    dataClass: created.dataClass,
     clientKey: toBase64Url(newSecret<'ClientKey'>()),
     linkSecret: toBase64Url(newSecret<'LinkSecret'>()),
     slotId: idToText(newId<'SlotId'>()),
@@ -383,5 +390,6 @@ async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverS
     link: buildTransferLink(fin.linkBase, ls),
     expiresAt: fin.expiresAt,
     maxDownloads: state.maxDownloads,
+    dataClass: state.dataClass,
   };
 }

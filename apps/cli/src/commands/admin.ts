@@ -3,6 +3,7 @@
 import { serverEnvironment } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import type { HoldInfo, PlacedHoldInfo, ReleasedHoldInfo, RetentionReportInfo } from './admin-retention.js';
 
 /**
  * What the CLI expects from `@valise/server` (see apps/cli/README.md). Loaded with a computed specifier so
@@ -14,6 +15,14 @@ export interface ServerAdminModule {
   inviteMember(ctx: ServerContextLike, email: string, options: { admin: boolean }): Promise<InvitationResult>;
   /** Compares the blob store with the database (orphan and missing blobs), and repairs when asked. */
   checkServerStorage?(ctx: ServerContextLike, options: { repair: boolean; graceMs: number }): Promise<StorageReport>;
+  /** Data classes (retention policies): list, and create or change one (audited). */
+  listDataClasses?(ctx: ServerContextLike): Promise<{ classes: DataClassInfo[]; defaultClass: string }>;
+  changeDataClass?(ctx: ServerContextLike, name: string, changes: Partial<Omit<DataClassInfo, 'name'>>, options: { create: boolean }): Promise<{ dataClass: DataClassInfo; transfersShortened: number }>;
+  /** Legal holds (audited) and the retention report: see admin-retention.ts. */
+  placeLegalHold?(ctx: ServerContextLike, transferId: string, reason: string): Promise<PlacedHoldInfo>;
+  releaseLegalHold?(ctx: ServerContextLike, transferId: string, reason: string): Promise<ReleasedHoldInfo>;
+  listLegalHolds?(ctx: ServerContextLike): Promise<HoldInfo[]>;
+  serverRetentionReport?(ctx: ServerContextLike): Promise<RetentionReportInfo>;
   /** The server's logger factory, when exported: its lines then go to stderr, never mixed with the link on stdout. */
   createLogger?(options: { level: string; stream: { write(line: string): unknown } }): unknown;
 }
@@ -26,6 +35,17 @@ export interface InvitationResult {
   /** `<public url>/enroll#<token>`: give it to the new member over a trusted channel. */
   enrollmentLink: string;
   expiresAt?: number;
+}
+
+/** A data class as the server's `listDataClasses` gives it (durations in milliseconds). */
+export interface DataClassInfo {
+  name: string;
+  description: string;
+  maxExpiryMs: number;
+  defaultExpiryMs: number;
+  maxDownloads: number;
+  deleteWhenDownloaded: boolean;
+  allowOutsideRecipients: boolean;
 }
 
 /** What `checkServerStorage` answers (the server's StorageCheckReport). */
@@ -52,7 +72,7 @@ export async function loadServerAdmin(): Promise<ServerAdminModule> {
 }
 
 /** The server's context, from the server's own environment; its log lines go to stderr (stdout is the result). */
-async function openServer(ctx: CliContext, server: ServerAdminModule): Promise<ServerContextLike> {
+export async function openServer(ctx: CliContext, server: ServerAdminModule): Promise<ServerContextLike> {
   // The server's variables only: an administrator who also uses the CLI on that host may have VALISE_CONFIG_DIR set.
   const config = server.loadConfig(serverEnvironment(ctx.io.env));
   const level = (config as { logLevel?: unknown }).logLevel;

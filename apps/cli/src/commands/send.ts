@@ -16,6 +16,7 @@ export interface SendCommand {
   to: string[];
   expiresInSeconds: number | undefined;
   maxDownloads: number | undefined;
+  dataClass: string | undefined;
   message: string | undefined;
 }
 
@@ -65,6 +66,7 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
         recipients,
         expiresInSeconds: cmd.expiresInSeconds,
         maxDownloads: cmd.maxDownloads,
+        dataClass: cmd.dataClass,
         message: cmd.message,
         resumeStore: createFileResumeStore(join(ctx.config.configDir, 'uploads')),
         resumeKey: sendResumeKey(credentials.serverUrl, paths),
@@ -83,11 +85,11 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
     }
     const expires = new Date(result.expiresAt).toISOString();
     ctx.result(
-      { transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, maxDownloads: result.maxDownloads },
+      { transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, maxDownloads: result.maxDownloads, dataClass: result.dataClass },
       result.link,
     );
     if (!ctx.json) {
-      ctx.note(`Sent to ${recipients.join(', ')}. The link works until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
+      ctx.note(`Sent to ${recipients.join(', ')} (data class ${result.dataClass}). The link works until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
       ctx.note('Give the link above to the recipients: they also need the code that Valise e-mails them.');
     }
   } finally {

@@ -1,4 +1,4 @@
-// `valise list` and `valise revoke`: the signed-in member's own transfers.
+// `valise list`, `valise revoke` and `valise deletion-record`: the signed-in member's own transfers.
 import type { TransferSummary } from '@valise/protocol';
 import type { CliContext } from '../context.js';
 import { requireCredentials } from '../credentials.js';
@@ -17,6 +17,7 @@ export function transferRows(transfers: readonly TransferSummary[]): string[][] 
   return transfers.map((t) => [
     t.transferId,
     t.closeReason ? `${t.state} (${t.closeReason})` : t.state,
+    t.dataClass,
     date(t.createdAt),
     date(t.expiresAt),
     `${t.downloadsUsed}/${t.maxDownloads}`,
@@ -31,11 +32,26 @@ export async function runList(ctx: CliContext): Promise<void> {
     ctx.note('No transfers yet.');
     return;
   }
-  ctx.result({ transfers }, formatTable(['ID', 'STATE', 'CREATED (UTC)', 'EXPIRES (UTC)', 'DOWNLOADS', 'RECIPIENTS'], transferRows(transfers)));
+  ctx.result({ transfers }, formatTable(['ID', 'STATE', 'CLASS', 'CREATED (UTC)', 'EXPIRES (UTC)', 'DOWNLOADS', 'RECIPIENTS'], transferRows(transfers)));
 }
 
 export async function runRevoke(ctx: CliContext, cmd: { transferId: string }): Promise<void> {
   const c = await requireCredentials(ctx.config.configDir);
   await ctx.api(c.serverUrl, c.token).revokeTransfer(cmd.transferId, { signal: ctx.signal });
   ctx.result({ transferId: cmd.transferId, revoked: true }, `Revoked ${cmd.transferId}: the link no longer works and its files will be deleted.`);
+}
+
+/** The purge's evidence for one of the member's transfers: what was deleted, why, how late, confirmed by the storage. */
+export async function runDeletionRecord(ctx: CliContext, cmd: { transferId: string }): Promise<void> {
+  const c = await requireCredentials(ctx.config.configDir);
+  const record = await ctx.api(c.serverUrl, c.token).deletionRecord(cmd.transferId, { signal: ctx.signal });
+  const lines = [
+    `Transfer ${record.transferId} (${record.dataClass}) was purged on ${date(record.purgedAt)} UTC, reason: ${record.reason}.`,
+    `Deadline ${date(record.deadlineAt)} UTC; purged ${Math.round(record.lagMs / 1000)} s after it.`,
+    `${record.blobCount} stored part${record.blobCount === 1 ? '' : 's'}, ${record.bytes} bytes, each confirmed gone by the storage:`,
+    ...formatTable(['FILE', 'PART', 'BYTES', 'SHA-256 (AS UPLOADED)', 'GONE (UTC)'], record.parts.map((p) => [
+      String(p.file + 1), String(p.index + 1), String(p.size), p.sha256, date(p.goneAt),
+    ])),
+  ];
+  ctx.result(record, lines);
 }

@@ -10,8 +10,8 @@ import { withWriteTransaction } from './transaction.js';
 
 const id = () => randomBytes(16).toString('base64url');
 const TABLES = [
-  'access_events', 'audit_log', 'enrollments', 'grants', 'link_challenges', 'login_throttle', 'openings', 'parts',
-  'recipients', 'sessions', 'transfer_files', 'transfers', 'users',
+  'access_events', 'audit_log', 'data_classes', 'deletion_records', 'enrollments', 'grants', 'legal_holds', 'link_challenges',
+  'login_throttle', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers', 'users',
 ];
 
 async function newUser(db: Kysely<Database>, overrides: Partial<NewRow<'users'>> = {}): Promise<string> {

@@ -127,7 +127,7 @@ export interface RecipientsTable {
   transfer_id: string;
   email: string;
   created_at: Millis;
-  /** First time this recipient was served the last byte of the last part. */
+  /** First time this recipient's client confirmed a complete, verified download (POST /download/:id/complete). */
   downloaded_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** When the sender was e-mailed about that download. */
   download_notified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;

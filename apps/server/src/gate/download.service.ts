@@ -6,6 +6,7 @@ import { hashToken } from '../accounts/tokens.js';
 import { BlobNotFoundError, type BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
+import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import { requireAvailable } from '../transfers/availability.js';
@@ -100,11 +101,20 @@ export class DownloadService {
     return released;
   }
 
-  /** Ends the grant: the recipient has everything. */
+  /**
+   * Ends the grant: the recipient's client verified and saved everything. This, not the last byte served, is what
+   * "this recipient has downloaded" means (a data class may delete the transfer once every recipient has, and the
+   * sender is told).
+   */
   async complete(transferId: string, grantToken: string | undefined, ip: string | null): Promise<void> {
     const now = this.#deps.clock.now();
     const { grant } = await this.#authorize(transferId, grantToken, now);
-    if (await this.#grants.delete(grant.id)) {
+    const ended = await withWriteTransaction(this.#deps.handle, async (trx) => {
+      if (!(await this.#grants.delete(grant.id, trx))) return false;
+      if (grant.recipient_id !== null) await this.#transfers.markDownloaded(trx, grant.recipient_id, now);
+      return true;
+    });
+    if (ended) {
       await this.#events.record({ transferId, kind: 'download_complete', at: now, recipientId: grant.recipient_id, userId: grant.user_id, ip });
     }
   }

@@ -21,8 +21,8 @@ export class DataClassRepository {
     this.#db = handle.db;
   }
 
-  async list(): Promise<DataClassRow[]> {
-    return this.#db.selectFrom('data_classes').selectAll().orderBy('name').execute();
+  async list(trx: Executor = this.#db): Promise<DataClassRow[]> {
+    return trx.selectFrom('data_classes').selectAll().orderBy('name').execute();
   }
 
   async find(name: string, trx: Executor = this.#db): Promise<DataClassRow | undefined> {

@@ -46,7 +46,7 @@ export class DataClassService {
     const wanted = name ?? this.#deps.limits.defaultDataClass;
     const row = await this.#repo.find(wanted, trx);
     if (row === undefined) {
-      const known = (await this.#repo.list()).map((c) => c.name).join(', ');
+      const known = (await this.#repo.list(trx)).map((c) => c.name).join(', ');
       throw new AppError('data_class_unknown', { detail: `There is no data class "${wanted}" (classes: ${known}).` });
     }
     return this.#effective(row);

@@ -5,7 +5,9 @@ import { DownloadService } from '../gate/download.service.js';
 import { downloadRoutes } from '../gate/download.routes.js';
 import { GateService } from '../gate/gate.service.js';
 import { gateRoutes } from '../gate/gate.routes.js';
+import { NotifyJob } from '../jobs/notify.job.js';
 import { PurgeJob } from '../jobs/purge.job.js';
+import { createShareKeyShredder } from '../jobs/share-key-shredder.js';
 import { DataClassService } from '../retention/data-class.service.js';
 import type { MemberAuth } from './member-auth.js';
 import { PartService } from './part.service.js';
@@ -42,12 +44,13 @@ export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): Tran
   const gate = new GateService({ handle, keystore, clock, mailer, logger });
   const downloads = new DownloadService({ handle, keystore, clock, blobs });
   const purge = new PurgeJob({ handle, blobs, clock, audit, logger, intervalMs: config.purgeIntervalMs });
+  const notify = new NotifyJob({ handle, mailer, clock, logger, intervalMs: config.purgeIntervalMs, expiryWarningMs: config.expiryWarningMs });
   // Code e-mails leave after their answer (see GateService.requestCode); shutdown waits for them before the
   // mailer closes.
   const codeMail: TransferJob = { name: 'code-mail', start: () => undefined, stop: () => gate.drain() };
   return {
     dataClasses, transfers, views, parts, gate, downloads, purge,
     plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
-    jobs: [purge, codeMail],
+    jobs: [purge, codeMail, notify, createShareKeyShredder(ctx, dataClasses)],
   };
 }

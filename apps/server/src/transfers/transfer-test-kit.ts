@@ -145,12 +145,13 @@ export class Harness {
   }
 
   /** Create → upload → finalize, with a real link slot and link-auth key. */
-  async send(sender: Member, options: { sizes?: number[]; recipients?: string[]; maxDownloads?: number; expiresInSeconds?: number } = {}): Promise<SentTransfer> {
+  async send(sender: Member, options: { sizes?: number[]; recipients?: string[]; maxDownloads?: number; expiresInSeconds?: number; dataClass?: string } = {}): Promise<SentTransfer> {
     const sizes = options.sizes ?? [1000];
     const created = await this.create(sender, sizes, {
       recipients: options.recipients ?? ['r@lab.example'],
       ...(options.maxDownloads ? { maxDownloads: options.maxDownloads } : {}),
       ...(options.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}),
+      ...(options.dataClass ? { dataClass: options.dataClass } : {}),
     });
     if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
     const response = created.body as CreateTransferResponse;

@@ -77,6 +77,11 @@ export class TransferRepository {
     }
   }
 
+  /** The first completed download of a recipient (later ones change nothing). */
+  async markDownloaded(trx: Executor, recipientId: string, now: number): Promise<void> {
+    await trx.updateTable('recipients').set({ downloaded_at: now }).where('id', '=', recipientId).where('downloaded_at', 'is', null).execute();
+  }
+
   /** The addresses (normalized) without an active member account: outside recipients. */
   async nonMembers(addresses: readonly string[]): Promise<string[]> {
     if (addresses.length === 0) return [];

@@ -31,13 +31,20 @@ describe('send and receive in the browser', async () => {
     await page.setInputFiles('#file-input', [join(suite.dir, 'résultats.txt'), join(suite.dir, 'scan.bin')]);
     await page.getByLabel('Recipients').fill('rita@lab.example');
     await page.getByLabel('Message (optional)').fill('Voici les résultats.\nBien à vous.');
+    // Results are health data: that class's own bounds and rules replace the standard ones in the form.
+    assert.equal(await page.getByLabel('Data class').inputValue(), 'standard');
+    assert.equal((await page.locator('#expiry option').allInnerTexts()).at(-1), '30 days');
+    await page.getByLabel('Data class').selectOption('health');
+    assert.match(await page.locator('#data-class-hint').innerText(), /7 days at most\..*Deleted as soon as every recipient has downloaded\./su);
+    assert.equal((await page.locator('#expiry option').allInnerTexts()).at(-1), '7 days');
+    assert.equal(await page.locator('#expiry').inputValue(), String(3 * 86_400), 'the class default');
     await screenshot(page, 'send-filled');
     await page.getByRole('button', { name: /^Encrypt and send/u }).click();
     await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor({ timeout: 240_000 });
     await screenshot(page, 'send-done');
     const link = await page.getByLabel('Link to give the recipients').inputValue();
     assert.match(link, new RegExp(`^${suite.web.url}/t/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`, 'u'));
-    assert.match(await page.locator('.statement').innerText(), /Only rita@lab\.example can open it/u);
+    assert.match(await page.locator('.statement').innerText(), /Only rita@lab\.example can open it.*Data class: Health data\./su);
 
     const recipient = await newContext(browser);
     const received = watch(recipient);
@@ -69,6 +76,7 @@ describe('send and receive in the browser', async () => {
     await page.getByText('Who opened what, and when').click();
     await page.getByText('rita@lab.example opened the transfer').waitFor();
     await page.getByText('rita@lab.example finished downloading').waitFor();
+    assert.equal(await page.locator('.facts dt:has-text("Data class") + dd').first().innerText(), 'Health data');
     await screenshot(page, 'dashboard-after');
 
     for (const url of [...sent.requests, ...received.requests]) {

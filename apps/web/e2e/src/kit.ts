@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ValiseApi, uploadTransfer } from '@valise/client';
 import { inviteMember } from '@valise/server';
-import { OutboxReader, type TestServer, type TestServerOptions, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
+import { type Domain, OutboxReader, type TestServer, type TestServerOptions, createDomain, startTestServer, totpCodeAt } from '@valise/server/testing';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.VALISE_CHROMIUM ?? '/usr/bin/chromium';
@@ -56,15 +56,21 @@ export class WebServer {
   /** The last TOTP step used per member: each sign-in needs a step not used before (RFC 6238 replay rule). */
   readonly #steps = new Map<string, number>();
 
-  private constructor(server: TestServer) {
+  /** The server's services and jobs (to run a purge now, say). */
+  readonly domain: Domain;
+
+  private constructor(server: TestServer, domain: Domain) {
     this.server = server;
+    this.domain = domain;
     const { mail } = server.ctx.config;
     if (mail.kind !== 'outbox') throw new Error('the web tests read codes from the outbox');
     this.outbox = new OutboxReader(mail.dir);
   }
 
   static async start(options: Omit<TestServerOptions, 'domain'> = {}): Promise<WebServer> {
-    return new WebServer(await startTestServer({ ...options, domain: createDomain }));
+    let domain: Domain | undefined;
+    const server = await startTestServer({ ...options, domain: (ctx) => (domain = createDomain(ctx)) });
+    return new WebServer(server, domain!);
   }
 
   get url(): string {

@@ -118,6 +118,21 @@ describe('web pages', async () => {
     const fr = await (await newContext(browser, 'fr-FR')).newPage();
     await fr.goto(expiring);
     await fr.getByRole('heading', { level: 2, name: 'Ce lien a expiré' }).waitFor();
+
+    // Once purged, the sender sees the proof of deletion: each stored part, its recorded SHA-256, confirmed gone.
+    const purge = await suite.web.domain.transfers.purge.runOnce();
+    const expiringId = expiring.split('/t/')[1]!.split('#')[0]!;
+    assert.ok(purge.purged.includes(expiringId));
+    await suite.web.signIn(page, member);
+    await page.getByRole('link', { name: 'My transfers' }).click();
+    const item = page.locator('li.transfer', { hasText: 'expired, deleted' });
+    await item.getByText('Proof of deletion').click();
+    const summary = item.locator('.deletion-proof p').first();
+    await summary.getByText(/^Deleted on .* \(expired, deleted\), \d+ seconds? after the deadline\. Stored parts: 1 \(.*\), each confirmed gone by the storage\.$/u).waitFor();
+    const recorded = await suite.web.server.ctx.database.db.selectFrom('deletion_records').select('parts').where('transfer_id', '=', expiringId).executeTakeFirstOrThrow();
+    const [part] = JSON.parse(recorded.parts) as { sha256: string }[];
+    assert.deepEqual(await item.locator('.deletion-parts tbody td code').allInnerTexts(), [part!.sha256]);
+    await accessible(page, 'dashboard-deletion-proof');
   });
 
   it('too many wrong codes: the page says so, and the right code no longer opens', async () => {

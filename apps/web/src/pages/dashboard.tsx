@@ -1,5 +1,5 @@
 // The sender's transfers: status, recipients, time left, downloads left, who opened what and when, and revoke.
-import type { AccessEvent, TransferSummary } from '@valise/protocol';
+import type { AccessEvent, DeletionRecord, TransferSummary } from '@valise/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../errors.js';
@@ -8,6 +8,7 @@ import { withSession } from '../session.js';
 import { internal } from '../app.js';
 import { Dialog } from '../components/dialog.js';
 import { ErrorBox } from '../components/forms.js';
+import { classLabel } from './data-class.js';
 
 export function DashboardPage() {
   const [transfers, setTransfers] = useState<TransferSummary[] | null>(null);
@@ -71,6 +72,7 @@ function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRev
       </h2>
       <dl class="facts">
         <dt>{t('dashboard.recipients')}</dt><dd>{transfer.recipients.join(', ')}</dd>
+        <dt>{t('dashboard.data_class')}</dt><dd>{classLabel(transfer.dataClass)}</dd>
         <dt>{t('dashboard.created')}</dt><dd>{formatDateTime(transfer.createdAt)}</dd>
         {transfer.expiresAt !== null && (
           <>
@@ -81,6 +83,7 @@ function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRev
         <dt>{t('dashboard.downloads')}</dt><dd>{t('dashboard.downloads_value', { used: transfer.downloadsUsed, max: transfer.maxDownloads, left })}</dd>
       </dl>
       <Activity transferId={transfer.transferId} />
+      {transfer.state === 'purged' && <DeletionProof transferId={transfer.transferId} />}
       {open && <button type="button" class="danger" onClick={onRevoke}>{t('dashboard.revoke')}</button>}
     </li>
   );
@@ -118,6 +121,50 @@ function Activity({ transferId }: { transferId: string }) {
       )}
     </details>
   );
+}
+
+/** The purge's evidence: what was deleted, why, how late, and the storage's confirmation for each stored part. */
+function DeletionProof({ transferId }: { transferId: string }) {
+  const [record, setRecord] = useState<DeletionRecord | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const onToggle = (event: Event) => {
+    if (!(event.currentTarget as HTMLDetailsElement).open || record) return;
+    withSession(() => api.deletionRecord(transferId)).then(setRecord, (e: unknown) => setError(errorText(e)));
+  };
+  return (
+    <details onToggle={onToggle} class="deletion-proof">
+      <summary>{t('dashboard.deletion_proof')}</summary>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      {record === null && !error && <p role="status">{t('common.loading')}</p>}
+      {record && (
+        <>
+          <p>{t('dashboard.deletion_summary', {
+            when: formatDateTime(record.purgedAt), reason: t(`state.closed_${record.reason}` as 'state.closed_expired'),
+            count: record.blobCount, size: formatBytes(record.bytes), lag: formatLag(record.lagMs),
+          })}</p>
+          <table class="deletion-parts">
+            <caption class="visually-hidden">{t('dashboard.deletion_parts')}</caption>
+            <thead><tr><th scope="col">{t('dashboard.deletion_part')}</th><th scope="col">{t('dashboard.deletion_size')}</th>
+              <th scope="col">SHA-256</th><th scope="col">{t('dashboard.deletion_gone')}</th></tr></thead>
+            <tbody>
+              {record.parts.map((p) => (
+                <tr key={p.blobKey}>
+                  <td>{t('dashboard.deletion_part_name', { file: p.file + 1, part: p.index + 1 })}</td>
+                  <td>{formatBytes(p.size)}</td>
+                  <td><code class="hash">{p.sha256}</code></td>
+                  <td><time dateTime={new Date(p.goneAt).toISOString()}>{formatDateTime(p.goneAt)}</time></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </details>
+  );
+}
+
+function formatLag(ms: number): string {
+  return ms < 60_000 ? tPlural('dashboard.seconds', Math.round(ms / 1000)) : tPlural('send.minutes', Math.round(ms / 60_000));
 }
 
 function eventLabel(e: AccessEvent): string {

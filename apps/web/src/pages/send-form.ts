@@ -1,5 +1,5 @@
 // The send form's rules, apart from its view: recipients parsed from free text, expiry choices within policy.
-import type { TransferPolicy } from '@valise/protocol';
+import type { DataClass, TransferPolicy } from '@valise/protocol';
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/u;
 
@@ -16,11 +16,16 @@ export function parseRecipients(text: string): { valid: string[]; invalid: strin
   return { valid, invalid };
 }
 
-/** Expiry choices in seconds: the usual ones that the policy allows, the default always among them. */
-export function expiryChoices(policy: TransferPolicy): number[] {
-  const usual = [3600, 86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400];
-  const allowed = usual.filter((s) => s >= policy.minExpirySeconds && s <= policy.maxExpirySeconds);
-  if (!allowed.includes(policy.defaultExpirySeconds)) allowed.push(policy.defaultExpirySeconds);
-  if (!allowed.includes(policy.maxExpirySeconds)) allowed.push(policy.maxExpirySeconds);
+/** Expiry choices in seconds: the usual ones that the data class allows, its default and maximum always among them. */
+export function expiryChoices(policy: TransferPolicy, dataClass: DataClass): number[] {
+  const usual = [3600, 86_400, 2 * 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400];
+  const allowed = usual.filter((s) => s >= policy.minExpirySeconds && s <= dataClass.maxExpirySeconds);
+  if (!allowed.includes(dataClass.defaultExpirySeconds)) allowed.push(dataClass.defaultExpirySeconds);
+  if (!allowed.includes(dataClass.maxExpirySeconds)) allowed.push(dataClass.maxExpirySeconds);
   return allowed.sort((a, b) => a - b);
+}
+
+/** The class named, or the policy's default one (the server always lists its default). */
+export function classNamed(policy: TransferPolicy, name: string | null): DataClass {
+  return policy.dataClasses.find((c) => c.name === name) ?? policy.dataClasses.find((c) => c.name === policy.defaultDataClass) ?? policy.dataClasses[0]!;
 }

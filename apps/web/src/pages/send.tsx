@@ -2,7 +2,7 @@
 // Encryption and upload run in a worker; the page shows one bar per file and one overall, and ends with the link
 // and a plain statement of who can open it, until when, how many times.
 import { type TransferProgress, isApiError } from '@valise/client';
-import type { TransferPolicy } from '@valise/protocol';
+import type { DataClass, TransferPolicy } from '@valise/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../errors.js';
@@ -11,17 +11,19 @@ import { askToSignInAgain, withSession } from '../session.js';
 import { ErrorBox, Notice, TextArea, TextField } from '../components/forms.js';
 import { ProgressBar } from '../components/progress.js';
 import { type UploadCommand, type UploadEvent, rebuildFailure } from '../workers/messages.js';
-import { expiryChoices, parseRecipients } from './send-form.js';
+import { classLabel } from './data-class.js';
+import { classNamed, expiryChoices, parseRecipients } from './send-form.js';
 
 type Sending =
   | { name: 'form' }
   | { name: 'sending'; perFile: number[]; done: number; notice: string | null }
-  | { name: 'sent'; link: string; expiresAt: number; maxDownloads: number; recipients: string[] };
+  | { name: 'sent'; link: string; expiresAt: number; maxDownloads: number; dataClass: string; recipients: string[] };
 
 export function SendPage() {
   const [policy, setPolicy] = useState<TransferPolicy | null>(null);
   const [files, setFiles] = useState<File[]>([]);
   const [recipientText, setRecipientText] = useState('');
+  const [className, setClassName] = useState<string | null>(null);
   const [expiry, setExpiry] = useState<number | null>(null);
   const [maxDownloads, setMaxDownloads] = useState('');
   const [message, setMessage] = useState('');
@@ -33,7 +35,9 @@ export function SendPage() {
   useEffect(() => {
     withSession(() => api.transferPolicy()).then((p) => {
       setPolicy(p);
-      setExpiry((e) => e ?? p.defaultExpirySeconds);
+      const initial = classNamed(p, null);
+      setClassName((c) => c ?? initial.name);
+      setExpiry((e) => e ?? initial.defaultExpirySeconds);
     }, (e: unknown) => setFailure(errorText(e)));
     return () => worker.current?.terminate();
   }, []);
@@ -45,9 +49,17 @@ export function SendPage() {
     setFiles((current) => [...current, ...added.filter((f) => !current.some((c) => c.name === f.name && c.size === f.size && c.lastModified === f.lastModified))]);
   };
 
+  const dataClass = policy ? classNamed(policy, className) : null;
+  // Another class: its own default lifetime (the old choice may be beyond its maximum).
+  const chooseClass = (name: string) => {
+    if (!policy) return;
+    setClassName(name);
+    setExpiry(classNamed(policy, name).defaultExpirySeconds);
+  };
+
   const submit = (event: Event) => {
     event.preventDefault();
-    if (!policy) return;
+    if (!policy || !dataClass) return;
     const found: Record<string, string> = {};
     const recipients = parseRecipients(recipientText);
     if (files.length === 0) found.files = t('send.error_no_files');
@@ -56,12 +68,15 @@ export function SendPage() {
     else if (recipients.valid.length === 0) found.recipients = t('send.error_no_recipients');
     else if (recipients.valid.length > policy.maxRecipients) found.recipients = t('send.error_too_many_recipients', { max: policy.maxRecipients });
     const downloads = maxDownloads.trim() === '' ? undefined : Number(maxDownloads);
-    if (downloads !== undefined && !(Number.isInteger(downloads) && downloads >= 1 && downloads <= policy.maxDownloads)) {
-      found.maxDownloads = t('send.error_downloads', { max: policy.maxDownloads });
+    if (downloads !== undefined && !(Number.isInteger(downloads) && downloads >= 1 && downloads <= dataClass.maxDownloads)) {
+      found.maxDownloads = t('send.error_downloads', { max: dataClass.maxDownloads });
     }
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    start({ files, recipients: recipients.valid, expiresInSeconds: expiry ?? policy.defaultExpirySeconds, maxDownloads: downloads, message: message.trim() || undefined });
+    start({
+      files, recipients: recipients.valid, dataClass: dataClass.name, expiresInSeconds: expiry ?? dataClass.defaultExpirySeconds,
+      maxDownloads: downloads, message: message.trim() || undefined,
+    });
   };
 
   const start = (request: Extract<UploadCommand, { kind: 'start' }>['request']) => {
@@ -79,7 +94,7 @@ export function SendPage() {
           return setSending((s) => (s.name === 'sending' ? { ...s, notice: t('send.restarting') } : s));
         case 'done':
           w.terminate();
-          return setSending({ name: 'sent', link: data.link, expiresAt: data.expiresAt, maxDownloads: data.maxDownloads, recipients: request.recipients });
+          return setSending({ name: 'sent', link: data.link, expiresAt: data.expiresAt, maxDownloads: data.maxDownloads, dataClass: data.dataClass, recipients: request.recipients });
         case 'cancelled':
           w.terminate();
           return setSending({ name: 'form' });
@@ -111,15 +126,23 @@ export function SendPage() {
           onRemove={(i) => setFiles((current) => current.filter((_, k) => k !== i))} />
         <TextArea label={t('send.recipients')} hint={t('send.recipients_hint')} rows={2} required value={recipientText}
           error={errors.recipients} disabled={busy} onInput={(e) => setRecipientText(e.currentTarget.value)} />
+        <div class="field">
+          <label for="data-class">{t('send.data_class')}</label>
+          <select id="data-class" aria-describedby="data-class-hint" disabled={busy || !policy} value={dataClass?.name ?? ''}
+            onChange={(e) => chooseClass(e.currentTarget.value)}>
+            {policy?.dataClasses.map((c) => <option key={c.name} value={c.name}>{classLabel(c.name)}</option>)}
+          </select>
+          <p class="hint" id="data-class-hint">{dataClass ? classRules(dataClass) : ''}</p>
+        </div>
         <div class="row">
           <div class="field">
             <label for="expiry">{t('send.expiry')}</label>
             <select id="expiry" disabled={busy || !policy} value={String(expiry ?? '')} onChange={(e) => setExpiry(Number(e.currentTarget.value))}>
-              {policy && expiryChoices(policy).map((s) => <option key={s} value={String(s)}>{expiryLabel(s)}</option>)}
+              {policy && dataClass && expiryChoices(policy, dataClass).map((s) => <option key={s} value={String(s)}>{expiryLabel(s)}</option>)}
             </select>
           </div>
-          <TextField label={t('send.max_downloads')} hint={policy ? t('send.max_downloads_hint', { max: policy.maxDownloads }) : undefined}
-            type="number" min={1} max={policy?.maxDownloads} inputMode="numeric" value={maxDownloads} error={errors.maxDownloads}
+          <TextField label={t('send.max_downloads')} hint={dataClass ? t('send.max_downloads_hint', { max: dataClass.maxDownloads }) : undefined}
+            type="number" min={1} max={dataClass?.maxDownloads} inputMode="numeric" value={maxDownloads} error={errors.maxDownloads}
             disabled={busy} onInput={(e) => setMaxDownloads(e.currentTarget.value)} />
         </div>
         <TextArea label={t('send.message')} hint={t('send.message_hint')} rows={3} value={message} disabled={busy}
@@ -142,6 +165,14 @@ function advance(s: Extract<Sending, { name: 'sending' }>, p: TransferProgress):
   const perFile = [...s.perFile];
   perFile[p.fileIndex] = p.fileBytesDone;
   return { ...s, perFile, done: p.bytesDone };
+}
+
+/** What the class means for this transfer, in the sender's words. */
+function classRules(c: DataClass): string {
+  const rules = [t('send.class_max', { duration: expiryLabel(c.maxExpirySeconds) })];
+  if (c.deleteWhenDownloaded) rules.push(t('send.class_deleted_when_downloaded'));
+  if (!c.allowOutsideRecipients) rules.push(t('send.class_members_only'));
+  return [c.description, ...rules].filter((x) => x !== '').join(' ');
 }
 
 function expiryLabel(seconds: number): string {
@@ -208,7 +239,8 @@ function SentView({ sent, onAnother }: { sent: Extract<Sending, { name: 'sent' }
       </div>
       <p class="statement">
         {t('sent.statement', { recipients: sent.recipients.join(', '), until: formatDateTime(sent.expiresAt) })}{' '}
-        {tPlural('sent.downloads', sent.maxDownloads)}
+        {tPlural('sent.downloads', sent.maxDownloads)}{' '}
+        {t('sent.data_class', { name: classLabel(sent.dataClass) })}
       </p>
       <p class="hint">{t('sent.link_hint')}</p>
       <p><button type="button" onClick={onAnother}>{t('sent.another')}</button></p>

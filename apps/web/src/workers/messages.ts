@@ -62,6 +62,7 @@ export interface UploadRequest {
   recipients: string[];
   expiresInSeconds: number;
   maxDownloads?: number | undefined;
+  dataClass: string;
   message?: string | undefined;
 }
 
@@ -71,6 +72,6 @@ export type UploadEvent =
   | { kind: 'progress'; progress: TransferProgress }
   | { kind: 'resuming'; partsDone: number; partsTotal: number }
   | { kind: 'restarting' }
-  | { kind: 'done'; link: string; transferId: string; expiresAt: number; maxDownloads: number }
+  | { kind: 'done'; link: string; transferId: string; expiresAt: number; maxDownloads: number; dataClass: string }
   | { kind: 'cancelled' }
   | { kind: 'failed'; failure: WorkerFailure };

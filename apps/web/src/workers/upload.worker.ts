@@ -41,6 +41,7 @@ async function start(request: UploadRequest): Promise<void> {
       recipients: request.recipients,
       expiresInSeconds: request.expiresInSeconds,
       maxDownloads: request.maxDownloads,
+      dataClass: request.dataClass,
       message: request.message,
       resumeStore: browserResumeStore,
       resumeKey: key,
@@ -54,7 +55,7 @@ async function start(request: UploadRequest): Promise<void> {
         if (notice.kind === 'restarting') post({ kind: 'restarting' });
       },
     });
-    post({ kind: 'done', link: result.link, transferId: result.transferId, expiresAt: result.expiresAt, maxDownloads: result.maxDownloads });
+    post({ kind: 'done', link: result.link, transferId: result.transferId, expiresAt: result.expiresAt, maxDownloads: result.maxDownloads, dataClass: result.dataClass });
   } catch (error) {
     if (controller.signal.aborted) {
       await abandon(key, job.transferId);

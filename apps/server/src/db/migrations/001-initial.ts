@@ -151,13 +151,16 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
         .addColumn('email', 'text', (c) => c.notNull())
         .addColumn('created_at', ms, (c) => c.notNull())
-        // When this recipient was first served the last byte of the last part (a completed download).
+        // When this recipient's client first confirmed a complete, verified download (it ends the grant).
         .addColumn('downloaded_at', ms)
         // When the sender was e-mailed about that download (the notification job's outbox marker).
         .addColumn('download_notified_at', ms)
         .addUniqueConstraint('recipients_transfer_id_email', ['transfer_id', 'email'])
         .addCheckConstraint('recipients_email_lowercase', sql`email = lower(email)`)
         .execute();
+      // The notification job's queue: only rows owed a mail are indexed, so it stays cheap as recipients pile up.
+      await db.schema.createIndex('recipients_download_unnotified').on('recipients').column('id')
+        .where(sql<boolean>`downloaded_at is not null and download_notified_at is null`).execute();
 
       await db.schema
         .createTable('link_challenges')
@@ -251,6 +254,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('notified_at', ms)
         .execute();
       await db.schema.createIndex('deletion_records_purged_at').on('deletion_records').column('purged_at').execute();
+      // Records not yet mailed to their sender (the notification job's queue).
+      await db.schema.createIndex('deletion_records_unnotified').on('deletion_records').column('transfer_id').where(sql<boolean>`notified_at is null`).execute();
 
       // One row per purge run that did work or found nothing (not per skipped turn): the report's "last run".
       await db.schema
