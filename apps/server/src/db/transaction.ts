@@ -74,3 +74,30 @@ async function sqliteTransaction<T>(conn: Kysely<Database>, fn: (trx: Kysely<Dat
 export function advisoryLockKey(name: string): string {
   return createHash('sha256').update(`valise:${name}`).digest().readBigInt64BE(0).toString();
 }
+
+/**
+ * Runs `work` unless another instance is running the same job: with PostgreSQL, a session-level try-lock named
+ * `<job>:<schema>` held on one pinned connection for the whole run (the work itself uses the pool); `skipped()` is
+ * answered instead of queueing behind the other instance. The schema is in the name because advisory locks are
+ * cluster-wide: deployments (or test runs) in different schemas of one database do not hold each other up.
+ * SQLite has one writer process, so `work` simply runs.
+ */
+export async function runUnlessRunningElsewhere<T>(handle: DatabaseHandle, job: string, work: () => Promise<T>, skipped: () => T): Promise<T> {
+  if (handle.dialect !== 'postgres') return work();
+  return handle.db.connection().execute(async (conn) => {
+    const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
+    const key = advisoryLockKey(jobLockName(job, current?.schema ?? 'public'));
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
+    if (rows[0]?.locked !== true) return skipped();
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(${key}::bigint)`.execute(conn);
+    }
+  });
+}
+
+/** The advisory lock name of a job in a schema (see runUnlessRunningElsewhere). */
+export function jobLockName(job: string, schema: string): string {
+  return `${job}:${schema}`;
+}

@@ -2,11 +2,10 @@
 // with nothing downloaded (VALISE_EXPIRY_WARNING), and when a transfer was purged, with its deletion record.
 // Delivery is at least once: the marker is set only after the mailer accepted the message, so a crash (or a failed
 // update) between the two sends that message again on the next run; a message is never lost for it.
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
 import type { DeletedPart } from '../db/schema.js';
-import { advisoryLockKey } from '../db/transaction.js';
+import { runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import { downloadedMail, expiryWarningMail, purgedMail, type TransferFacts } from './notify-mail.js';
@@ -74,20 +73,8 @@ export class NotifyJob {
     return this.#running;
   }
 
-  async #exclusive(): Promise<NotifyReport> {
-    const { handle } = this.#deps;
-    if (handle.dialect !== 'postgres') return this.#run();
-    return handle.db.connection().execute(async (conn) => {
-      const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
-      const key = advisoryLockKey(`notify-job:${current?.schema ?? 'public'}`);
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
-      if (rows[0]?.locked !== true) return NOTHING;
-      try {
-        return await this.#run();
-      } finally {
-        await sql`select pg_advisory_unlock(${key}::bigint)`.execute(conn);
-      }
-    });
+  #exclusive(): Promise<NotifyReport> {
+    return runUnlessRunningElsewhere(this.#deps.handle, 'notify-job', () => this.#run(), () => NOTHING);
   }
 
   async #run(): Promise<NotifyReport> {

@@ -2,12 +2,11 @@
 // them batch by batch (purge-batch.ts: the steps, and why a crash anywhere is repaired by the next run), leaving
 // a tombstone and a deletion record each. Held transfers are closed on time but purged only once released.
 import { hostname } from 'node:os';
-import { sql } from 'kysely';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
-import { advisoryLockKey } from '../db/transaction.js';
+import { jobLockName, runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import type { PurgeFaults } from './purge-batch.js';
 import { purgeClosed } from './purge-pipeline.js';
@@ -25,12 +24,11 @@ export const BATCH_SIZE = 500;
 /** Blob deletes in flight: the file system's directory syncs and S3's round trips overlap. */
 export const BLOB_CONCURRENCY = 32;
 
-/**
- * The advisory lock of a run. Advisory locks are cluster-wide, so the name includes the schema: deployments (or
- * test runs) sharing a PostgreSQL database in different schemas do not hold each other up.
- */
+const PURGE_JOB = 'purge-job';
+
+/** The advisory lock of a run (see runUnlessRunningElsewhere). */
 export function purgeLockName(schema: string): string {
-  return `purge-job:${schema}`;
+  return jobLockName(PURGE_JOB, schema);
 }
 
 export interface PurgeJobDeps {
@@ -107,22 +105,9 @@ export class PurgeJob {
     return this.#running;
   }
 
-  async #exclusive(): Promise<PurgeReport> {
-    const { handle } = this.#deps;
-    if (handle.dialect !== 'postgres') return this.#run();
-    // A session-level lock held on one pinned connection for the whole run; the work itself uses the pool.
-    // try-lock: if another instance is purging, this one skips its turn instead of queueing behind it.
-    return handle.db.connection().execute(async (conn) => {
-      const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
-      const key = advisoryLockKey(purgeLockName(current?.schema ?? 'public'));
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
-      if (rows[0]?.locked !== true) return { skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [], lagMs: null };
-      try {
-        return await this.#run();
-      } finally {
-        await sql`select pg_advisory_unlock(${key}::bigint)`.execute(conn);
-      }
-    });
+  #exclusive(): Promise<PurgeReport> {
+    return runUnlessRunningElsewhere(this.#deps.handle, PURGE_JOB, () => this.#run(),
+      () => ({ skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [], lagMs: null }));
   }
 
   async #run(): Promise<PurgeReport> {

@@ -2,12 +2,11 @@
 // maximum plus a grace. Every transfer sealed under it has expired by then and been purged, so the key opens
 // nothing live, and every backup holding that day's sealed shares becomes undecryptable (crypto-shredding).
 // A key still referenced by a transfer whose SS is not destroyed (a legal hold, a purge behind) is kept.
-import { sql } from 'kysely';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Clock } from '../clock.js';
 import type { ServerContext } from '../context.js';
 import type { DatabaseHandle } from '../db/database.js';
-import { advisoryLockKey } from '../db/transaction.js';
+import { runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import type { DataClassService } from '../retention/data-class.service.js';
 import { dayOf, epochEnd, type ShareKeys } from '../share-keys.js';
@@ -133,19 +132,8 @@ export class ShareKeyShredder {
     const { handle, shareKeys } = this.#deps;
     // Every instance drops keys it read long ago, whether or not it is the one destroying this time.
     shareKeys.forgetStale();
-    if (handle.dialect !== 'postgres') return shredShareKeys(this.#deps);
-    // As the purge job: a session-level try-lock on one pinned connection, named per schema.
-    return handle.db.connection().execute(async (conn) => {
-      const { rows: [current] } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
-      const key = advisoryLockKey(`share-key-shredder:${current?.schema ?? 'public'}`);
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
-      if (rows[0]?.locked !== true) return { skipped: true, windowMs: 0, destroyed: [], kept: [] };
-      try {
-        return await shredShareKeys(this.#deps);
-      } finally {
-        await sql`select pg_advisory_unlock(${key}::bigint)`.execute(conn);
-      }
-    });
+    return runUnlessRunningElsewhere(handle, 'share-key-shredder', () => shredShareKeys(this.#deps),
+      () => ({ skipped: true, windowMs: 0, destroyed: [], kept: [] }));
   }
 }
 
