@@ -1,8 +1,8 @@
 // The e-mails the sender of a transfer receives: a recipient downloaded, the transfer is about to expire unopened,
 // the transfer was purged (with its deletion record). They name the transfer by id, date and recipients only:
 // never the link (a mailbox alone must not open the files), never names (the server cannot know them), no secret.
-import type { DeletedPart } from '../db/schema.js';
 import type { MailMessage } from '../mail/mailer.js';
+import type { DeletionFacts } from '../retention/deletion-record.repository.js';
 
 /** The transfer as every notice describes it. */
 export interface TransferFacts {
@@ -56,18 +56,6 @@ export function expiryWarningMail(t: TransferFacts, w: { readonly expiresAt: num
       ...SIGNATURE,
     ]),
   };
-}
-
-/** The deletion record as the purge wrote it (deletion_records). */
-export interface DeletionFacts {
-  readonly dataClass: string;
-  readonly reason: string;
-  readonly deadlineAt: number;
-  readonly purgedAt: number;
-  readonly lagMs: number;
-  readonly blobCount: number;
-  readonly bytes: number;
-  readonly parts: readonly DeletedPart[];
 }
 
 /** Parts listed one per line; beyond, the message says how many more the server's record holds. */

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../db/database.js';
 import type { TransferState } from '../db/schema.js';
 import type { Executor } from '../transfers/transfer.repository.js';
+import { deletionFactsOf, type DeletionFacts } from '../retention/deletion-record.repository.js';
 
 export interface DownloadNotice {
   readonly recipientId: string;
@@ -20,16 +21,9 @@ export interface ExpiryNotice {
   readonly expiresAt: number;
 }
 
-export interface DeletionNotice {
+/** A deletion record not yet mailed. */
+export interface DeletionNotice extends DeletionFacts {
   readonly transferId: string;
-  readonly dataClass: string;
-  readonly reason: string;
-  readonly deadlineAt: number;
-  readonly purgedAt: number;
-  readonly lagMs: number;
-  readonly blobCount: number;
-  readonly bytes: number;
-  readonly parts: string;
 }
 
 export interface TransferParties {
@@ -91,10 +85,7 @@ export class NotifyRepository {
       .orderBy('transfer_id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      transferId: r.transfer_id, dataClass: r.data_class, reason: r.reason, deadlineAt: Number(r.deadline_at), purgedAt: Number(r.purged_at),
-      lagMs: Number(r.lag_ms), blobCount: Number(r.blob_count), bytes: Number(r.bytes), parts: r.parts,
-    }));
+    return rows.map((r) => ({ transferId: r.transfer_id, ...deletionFactsOf(r) }));
   }
 
   /** The sender's address, when it was sent, and its recipients (what a notice names the transfer by). */

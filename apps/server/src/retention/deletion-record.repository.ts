@@ -5,9 +5,8 @@ import type { Executor } from '../transfers/transfer.repository.js';
 
 export type DeletionRecordRow = Row<'deletion_records'>;
 
-export interface NewDeletionRecord {
-  readonly transferId: string;
-  readonly senderId: string;
+/** What a deletion record says (its content, apart from whose it is); the one shape the API and mails start from. */
+export interface DeletionFacts {
   readonly dataClass: string;
   readonly reason: string;
   readonly deadlineAt: number;
@@ -16,6 +15,19 @@ export interface NewDeletionRecord {
   readonly blobCount: number;
   readonly bytes: number;
   readonly parts: readonly DeletedPart[];
+}
+
+export interface NewDeletionRecord extends DeletionFacts {
+  readonly transferId: string;
+  readonly senderId: string;
+}
+
+/** A stored record's facts: bigint columns as numbers (PostgreSQL), the parts' JSON parsed. */
+export function deletionFactsOf(row: Pick<DeletionRecordRow, 'data_class' | 'reason' | 'deadline_at' | 'purged_at' | 'lag_ms' | 'blob_count' | 'bytes' | 'parts'>): DeletionFacts {
+  return {
+    dataClass: row.data_class, reason: row.reason, deadlineAt: Number(row.deadline_at), purgedAt: Number(row.purged_at),
+    lagMs: Number(row.lag_ms), blobCount: Number(row.blob_count), bytes: Number(row.bytes), parts: JSON.parse(row.parts) as DeletedPart[],
+  };
 }
 
 /** Rows per INSERT: 11 columns each, far below SQLite's bound-parameter cap. */

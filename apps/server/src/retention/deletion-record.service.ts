@@ -1,11 +1,10 @@
 // The sender's view of a purged transfer's deletion record: what was deleted, when, why, and the storage's word.
 import type { CloseReason, DeletionRecord } from '@valise/protocol';
 import type { DatabaseHandle } from '../db/database.js';
-import type { DeletedPart } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { TransferRepository } from '../transfers/transfer.repository.js';
 import type { Sender } from '../transfers/transfer.service.js';
-import { DeletionRecordRepository } from './deletion-record.repository.js';
+import { DeletionRecordRepository, deletionFactsOf } from './deletion-record.repository.js';
 
 export class DeletionRecordService {
   readonly #transfers: TransferRepository;
@@ -26,17 +25,13 @@ export class DeletionRecordService {
         detail: `This transfer is ${transfer.state}, not purged yet: its deletion record is written when its files are deleted.`,
       });
     }
-    const parts = JSON.parse(row.parts) as DeletedPart[];
+    const facts = deletionFactsOf(row);
     return {
+      ...facts,
       transferId: row.transfer_id,
-      dataClass: row.data_class,
-      reason: row.reason as CloseReason,
-      deadlineAt: row.deadline_at,
-      purgedAt: row.purged_at,
-      lagMs: row.lag_ms,
-      blobCount: row.blob_count,
-      bytes: row.bytes,
-      parts: parts.map((p) => ({ file: p.file, index: p.index, blobKey: p.blobKey, size: p.size, sha256: p.sha256, goneAt: p.goneAt })),
+      reason: facts.reason as CloseReason,
+      // Only the fields the API names, whatever else a stored part may carry.
+      parts: facts.parts.map((p) => ({ file: p.file, index: p.index, blobKey: p.blobKey, size: p.size, sha256: p.sha256, goneAt: p.goneAt })),
     };
   }
 }
