@@ -4,9 +4,9 @@
 // update) between the two sends that message again on the next run; a message is never lost for it.
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
-import type { DeletedPart } from '../db/schema.js';
 import { runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
+import { PeriodicRun } from './periodic-run.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import { downloadedMail, expiryWarningMail, purgedMail, type TransferFacts } from './notify-mail.js';
 import { NotifyRepository } from './notify.repository.js';
@@ -41,36 +41,27 @@ export class NotifyJob {
   readonly name = 'notify';
   readonly #deps: NotifyJobDeps;
   readonly #repo: NotifyRepository;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<NotifyReport> | undefined;
+  readonly #periodic: PeriodicRun<NotifyReport>;
 
   constructor(deps: NotifyJobDeps) {
     this.#deps = deps;
+    this.#periodic = new PeriodicRun(() => this.#exclusive(), { intervalMs: deps.intervalMs, logger: deps.logger, failureMessage: 'notification run failed' });
     this.#repo = new NotifyRepository(deps.handle);
   }
 
-  /** Runs every `intervalMs`; the timer does not keep the process alive. */
+  /** Runs on its timer; the timer does not keep the process alive. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      this.runOnce().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'notification run failed'));
-    }, this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
-  /** Stops the timer and waits for a run in progress (its mails are sent and marked before the mailer closes). */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+  /** Stops the timer and waits for a run in progress to finish (graceful shutdown). */
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
-  /** One run now. Runs never overlap in this process; with PostgreSQL, never across instances (no double mail). */
+  /** One run now. Runs never overlap in this process; with PostgreSQL, never across instances either. */
   runOnce(): Promise<NotifyReport> {
-    this.#running ??= this.#exclusive().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#periodic.runOnce();
   }
 
   #exclusive(): Promise<NotifyReport> {
@@ -90,7 +81,7 @@ export class NotifyJob {
         mark: (now) => this.#repo.markExpiryWarned(n.transferId, now),
       }));
     const deletions = await this.#each(counts, (after) => this.#repo.deletions(after, BATCH), (n) => n.transferId, (n, facts) => ({
-      mail: purgedMail(facts, { ...n, parts: JSON.parse(n.parts) as DeletedPart[] }),
+      mail: purgedMail(facts, n),
       mark: (now) => this.#repo.markDeletionNotified(n.transferId, now),
     }));
     const report = { skipped: false, downloads, expiryWarnings, deletions, failed: counts.failed };

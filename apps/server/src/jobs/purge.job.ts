@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { jobLockName, runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
+import { PeriodicRun } from './periodic-run.js';
 import type { PurgeFaults } from './purge-batch.js';
 import { purgeClosed } from './purge-pipeline.js';
 import { PurgeRunRepository } from './purge-runs.repository.js';
@@ -71,38 +72,29 @@ export class PurgeJob {
   readonly #repo: PurgeRepository;
   readonly #runs: PurgeRunRepository;
   readonly #instance: string;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<PurgeReport> | undefined;
+  readonly #periodic: PeriodicRun<PurgeReport>;
 
   constructor(deps: PurgeJobDeps) {
     this.#deps = deps;
+    this.#periodic = new PeriodicRun(() => this.#exclusive(), { intervalMs: deps.intervalMs, logger: deps.logger, failureMessage: 'purge run failed' });
     this.#repo = new PurgeRepository(deps.handle);
     this.#runs = new PurgeRunRepository(deps.handle);
     this.#instance = deps.instance ?? `${hostname()}:${process.pid}`;
   }
 
-  /** Runs every `intervalMs`; the timer does not keep the process alive. */
+  /** Runs on its timer; the timer does not keep the process alive. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      this.runOnce().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'purge run failed'));
-    }, this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
   /** Stops the timer and waits for a run in progress to finish (graceful shutdown). */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One run now. Runs never overlap in this process; with PostgreSQL, never across instances either. */
   runOnce(): Promise<PurgeReport> {
-    this.#running ??= this.#exclusive().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#periodic.runOnce();
   }
 
   #exclusive(): Promise<PurgeReport> {

@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js';
 import type { DatabaseHandle } from '../db/database.js';
 import { runUnlessRunningElsewhere } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
+import { PeriodicRun } from './periodic-run.js';
 import type { DataClassService } from '../retention/data-class.service.js';
 import { dayOf, epochEnd, type ShareKeys } from '../share-keys.js';
 
@@ -98,34 +99,26 @@ async function referencesUpTo(handle: DatabaseHandle, maxEpoch: number): Promise
 export class ShareKeyShredder {
   readonly name = 'share-key-shredder';
   readonly #deps: ShareKeyShredderDeps;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<ShredReport> | undefined;
+  readonly #periodic: PeriodicRun<ShredReport>;
 
   constructor(deps: ShareKeyShredderDeps) {
     this.#deps = deps;
+    this.#periodic = new PeriodicRun(() => this.#exclusive(), { intervalMs: deps.intervalMs ?? SHREDDER_INTERVAL_MS, logger: deps.logger, failureMessage: 'share-key shredder run failed', runAtStart: true });
   }
 
+  /** Runs on its timer; the timer does not keep the process alive. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    const run = () => {
-      this.runOnce().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'share-key shredder run failed'));
-    };
-    this.#timer = setInterval(run, this.#deps.intervalMs ?? SHREDDER_INTERVAL_MS);
-    this.#timer.unref();
-    run();
+    this.#periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+  /** Stops the timer and waits for a run in progress to finish (graceful shutdown). */
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
+  /** One run now. Runs never overlap in this process; with PostgreSQL, never across instances either. */
   runOnce(): Promise<ShredReport> {
-    this.#running ??= this.#exclusive().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#periodic.runOnce();
   }
 
   async #exclusive(): Promise<ShredReport> {
