@@ -25,7 +25,13 @@ export type CryptoErrorCode =
   /** The chunk counter reached 2^38 (C2SP chunked-encryption: implementations MUST abort). */
   | 'counter_overflow'
   /** An argument is outside its domain (negative index, unknown label, ...). */
-  | 'invalid_argument';
+  | 'invalid_argument'
+  /** A certificate or signature did not verify (unsigned or wrongly signed key, forged manifest signature). */
+  | 'signature_invalid'
+  /** A key record, key bundle, wrap or key file failed strict validation (§11). */
+  | 'record_invalid'
+  /** Argon2id parameters outside the accepted range (a server asking for weaker or absurd ones). */
+  | 'parameters_refused';
 
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';

@@ -96,3 +96,52 @@ export {
   serializeManifest,
   validateManifest,
 } from './transfer/manifest.js';
+// Member keys (docs/format.md §11–12): key records, certificates, bundles, unlock methods, slots, signatures.
+export { type SigName, SIG_NAMES, SIG_PUBLIC_KEY_SIZE, SIGNATURE_SIZE, type SigningKey, generateSigKeyPair, importSigningKey, sigAvailable, sign, verifySignature } from './members/signing.js';
+export {
+  FINGERPRINT_SIZE,
+  MAX_EMAIL_LENGTH,
+  MEMBER_KEY_TYPE,
+  type MemberKeyRecord,
+  type NewMemberKeys,
+  fingerprintText,
+  generateMemberKeys,
+  memberKeyFingerprint,
+  parseMemberKeyRecord,
+  preferredAlgorithms,
+  serializeMemberKeyRecord,
+} from './members/member-key.js';
+export { type CertifiedMemberKey, ORG_PUBLIC_KEY_SIZE, certifyMemberKey, checkCertifiedMemberKey, orgPublicKeyFromText, verifyMemberCertificate } from './members/certificate.js';
+export { ARGON2_MAX, ARGON2_MIN, ARGON2_SALT_SIZE, type Argon2Params, MIN_PASSPHRASE_LENGTH, checkArgon2Params } from './members/argon2.js';
+export { RECOVERY_CODE_BYTES, decodeRecoveryCode, encodeRecoveryCode, newRecoveryCode } from './members/recovery-code.js';
+export {
+  ACCOUNT_KEY_WRAP_SIZE,
+  type AccountKey,
+  type UnlockKind,
+  type UnlockSecret,
+  type UnlockWrap,
+  newAccountKey,
+  passkeyPrfInput,
+  unwrapAccountKey,
+  wrapAccountKey,
+} from './members/account-key.js';
+export { type UnlockedMemberKeys, openKeyBundle, sealKeyBundle } from './members/key-bundle.js';
+export { safetyNumber } from './members/safety-number.js';
+export { memberSlotSize, openMemberSlot, sealMemberSlot } from './members/member-slot.js';
+export { signManifest, verifyManifestSignature } from './members/manifest-signature.js';
+export { type OrgKeyFile, createOrgKeyFile, orgKeyIdOf, parseOrgKeyFile, unlockOrgKey } from './members/org-key-file.js';
+export { type MemberIdBytes, type OrgKeyIdBytes, type WrapIdBytes } from './encoding/ids.js';
+export {
+  HPKE_ENC_SIZE,
+  HPKE_TAG_SIZE,
+  KEM_NAMES,
+  KEM_PUBLIC_KEY_SIZE,
+  type KemName,
+  type KemPrivateKey,
+  generateKemKeyPair,
+  hpkeOpen,
+  hpkeSeal,
+  importKemPrivateKey,
+  kemAvailable,
+  kemPublicKeyOf,
+} from './members/hpke.js';

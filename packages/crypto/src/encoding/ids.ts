@@ -7,12 +7,15 @@ export const ID_LENGTH = 16;
 /** Length of the text form: base64url of 16 bytes, unpadded. */
 export const ID_TEXT_LENGTH = 22;
 
-export type IdKind = 'TransferId' | 'FileId' | 'SlotId';
+export type IdKind = 'TransferId' | 'FileId' | 'SlotId' | 'MemberId' | 'WrapId' | 'OrgKeyId';
 /** Id bytes branded by kind, so a fileId cannot be passed where a transferId is expected. */
 export type IdBytes<K extends IdKind> = Bytes & { readonly __brand: K };
 export type TransferIdBytes = IdBytes<'TransferId'>;
 export type FileIdBytes = IdBytes<'FileId'>;
 export type SlotIdBytes = IdBytes<'SlotId'>;
+export type MemberIdBytes = IdBytes<'MemberId'>;
+export type WrapIdBytes = IdBytes<'WrapId'>;
+export type OrgKeyIdBytes = IdBytes<'OrgKeyId'>;
 
 /** A fresh random id from the CSPRNG. */
 export function newId<K extends IdKind>(): IdBytes<K> {

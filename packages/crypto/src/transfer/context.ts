@@ -9,6 +9,9 @@ export const CONTEXT_LABELS = Object.freeze({
   'valise/v1/manifest': 1, // transferId — the manifest under TK
   'valise/v1/link-slot': 2, // transferId, slotId — CK wrapped under W
   'valise/v1/link-proof': 1, // transferId — prefix of the link-possession proof (then the 32-byte nonce)
+  'valise/v1/key-bundle': 1, // memberId — a member's private keys under the account key UK
+  'valise/v1/account-key': 2, // memberId, wrapId — UK wrapped under one unlock method's key
+  'valise/v1/org-key': 1, // orgKeyId — the organisation's private key under its passphrase key
 } as const);
 
 export type ContextLabel = keyof typeof CONTEXT_LABELS;
