@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       // The web build beside the server package, wherever the checkout is (config.js is in apps/server/dist).
       webDir: fileURLToPath(new URL('../../web/dist', import.meta.url)),
       logLevel: 'info',
+      orgPublicKey: null,
     });
     assert.equal(loadConfig({ VALISE_WEB_DIR: 'site' }, { cwd }).webDir, '/srv/valise/site', 'a relative VALISE_WEB_DIR is from the working folder');
   });
@@ -165,6 +166,18 @@ describe('loadConfig', () => {
       const problems = problemsOf({ VALISE_SHARE_KEY_GRACE: bad });
       assert.equal(problems.length, 1, bad);
       assert.match(problems[0]!, /^VALISE_SHARE_KEY_GRACE: must be a duration from 1h to 30d/);
+    }
+  });
+
+  it('reads the organisation public key: 32 bytes of strict base64url, or unset', () => {
+    const key = Buffer.alloc(32, 0xab).toString('base64url');
+    assert.equal(loadConfig({ VALISE_ORG_PUBLIC_KEY: ` ${key} ` }, { cwd }).orgPublicKey, key);
+    assert.equal(loadConfig({ VALISE_ORG_PUBLIC_KEY: '' }, { cwd }).orgPublicKey, null);
+    const nonCanonical = `${key.slice(0, 42)}${key.endsWith('s') ? 't' : 's'}`;
+    for (const bad of [key.slice(1), `${key}A`, `${key}=`, key.replace(/.$/, '+'), Buffer.alloc(32, 0xab).toString('base64').slice(0, 43).replace(/^./, '/'), nonCanonical]) {
+      const problems = problemsOf({ VALISE_ORG_PUBLIC_KEY: bad });
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0]!, /^VALISE_ORG_PUBLIC_KEY: must be an Ed25519 public key/);
     }
   });
 

@@ -48,6 +48,7 @@ export const CONFIG_VARIABLES = [
   { name: 'VALISE_WEB_DIR', default: null, unset: 'apps/web/dist of this checkout', meaning: 'Folder of the built web app (npm start builds it). Served at / ; without a build, the API still works.' },
   { name: 'VALISE_TRUST_PROXY', default: 'false', meaning: 'true when behind a reverse proxy: client addresses are then read from X-Forwarded-For.' },
   { name: 'VALISE_LOG_LEVEL', default: 'info', meaning: `Log level: ${LOG_LEVELS.join(', ')}.` },
+  { name: 'VALISE_ORG_PUBLIC_KEY', default: null, unset: 'member keys cannot be certified', meaning: 'The organisation\'s Ed25519 public key (43 base64url characters, printed by `valise admin org-key init`). Member keys are usable once an administrator has certified them with its private half (docs/format.md §11.3); clients pin it.' },
 ] as const satisfies readonly VariableDefinition[];
 
 export type VariableName = (typeof CONFIG_VARIABLES)[number]['name'];
@@ -112,6 +113,8 @@ export interface Config {
   /** The built web app (index.html and assets/). */
   readonly webDir: string;
   readonly logLevel: LogLevel;
+  /** The organisation's Ed25519 public key as configured (43 base64url characters), or null (VALISE_ORG_PUBLIC_KEY). */
+  readonly orgPublicKey: string | null;
 }
 
 export class ConfigError extends Error {
@@ -286,6 +289,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     problem('VALISE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
   }
 
+  const orgPublicKey = raw('VALISE_ORG_PUBLIC_KEY');
+  if (orgPublicKey !== null && !isOrgPublicKey(orgPublicKey)) {
+    problem('VALISE_ORG_PUBLIC_KEY', `must be an Ed25519 public key: 43 base64url characters (got ${JSON.stringify(orgPublicKey.slice(0, 60))})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   // Every `undefined` above pushed a problem, so from here on the values are defined.
   return deepFreeze<Config>({
@@ -312,7 +320,16 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     trustProxy: trustProxy!,
     webDir: resolve(options.cwd ?? process.cwd(), raw('VALISE_WEB_DIR') ?? DEFAULT_WEB_DIR),
     logLevel: logLevel as LogLevel,
+    orgPublicKey,
   });
+}
+
+/**
+ * 32 bytes of strict base64url (docs/format.md §1), exactly what @valise/crypto's orgPublicKeyFromText accepts: 43
+ * characters without padding whose last one leaves its two unused bits zero.
+ */
+function isOrgPublicKey(text: string): boolean {
+  return /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text);
 }
 
 /** What start-up logs about the configuration: no passwords, no keys. */
@@ -332,6 +349,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       userQuota: formatSize(config.limits.userQuota),
     },
     trustProxy: config.trustProxy,
+    orgPublicKey: config.orgPublicKey,
   };
 }
 

@@ -6,6 +6,8 @@ import { AccountService } from './accounts/account.service.js';
 import { memberAuth } from './accounts/authenticate.js';
 import type { ServerContext } from './context.js';
 import type { DomainParts, ServerJob } from './main.js';
+import { memberKeyRoutes } from './members/member-keys.routes.js';
+import { MemberKeyService } from './members/member-keys.service.js';
 import { createTransferDomain, type TransferDomain } from './transfers/transfer-domain.js';
 import { webRoutes } from './web/web.routes.js';
 
@@ -14,6 +16,7 @@ export interface Domain extends DomainParts {
   readonly jobs: readonly ServerJob[];
   readonly accounts: AccountService;
   readonly transfers: TransferDomain;
+  readonly memberKeys: MemberKeyService;
 }
 
 export function createDomain(ctx: ServerContext): Domain {
@@ -23,10 +26,14 @@ export function createDomain(ctx: ServerContext): Domain {
   });
   const auth = memberAuth(accounts, ctx.config.publicUrl);
   const transfers = createTransferDomain(ctx, auth);
+  const memberKeys = new MemberKeyService({
+    handle: ctx.database, audit: ctx.audit, clock: ctx.clock, logger: ctx.logger, orgPublicKey: ctx.config.orgPublicKey,
+  });
   return {
     accounts,
     transfers,
-    plugins: [accountRoutes(accounts, auth), ...transfers.plugins, webRoutes()],
+    memberKeys,
+    plugins: [accountRoutes(accounts, auth), ...transfers.plugins, memberKeyRoutes(memberKeys, auth), webRoutes()],
     jobs: [...transfers.jobs],
   };
 }

@@ -7,6 +7,8 @@ import {
   type FinalizeResponse, type GrantResponse, type GrantedTransferResponse, type LoginRequest, type LoginResponse, type Member,
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
   type TransferDetail, type TransferList, type TransferPolicy, type UploadStatus,
+  type AddUnlockWrapRequest, type AdminMemberKey, type AdminMemberKeyList, type CertifyMemberKeyRequest, type MemberKeyStatus,
+  type MyMemberKeys, type OrgKeyResponse, type PublicMemberKey, type SetUpMemberKeysRequest, type UnlockWrapList,
 } from '@valise/protocol';
 import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
@@ -210,6 +212,52 @@ export class ValiseApi {
     return this.json('POST', `/download/${seg(transferId)}/complete`, {}, { ...o, bearer: grantToken });
   }
 
+  // ── member keys (docs/format.md §11) ──────────────────────────────────────────────────────────
+
+  /** The organisation public key the server is configured with (null: none); no sign-in needed. */
+  getOrgKey(o?: CallOptions): Promise<OrgKeyResponse> {
+    return this.json('GET', '/org-key', undefined, o);
+  }
+
+  /** First set-up of the member's keys; member_keys_exist (409) afterwards. Never retried. */
+  setUpMemberKeys(body: SetUpMemberKeysRequest, o?: CallOptions): Promise<MyMemberKeys> {
+    return this.json('PUT', '/me/keys', body, o);
+  }
+
+  /** The member's record, certificate, sealed bundle and unlock wraps; member_keys_missing (404) before set-up. */
+  getMyKeys(o?: CallOptions): Promise<MyMemberKeys> {
+    return this.json('GET', '/me/keys', undefined, o);
+  }
+
+  /** Adds an unlock wrap, or replaces `replaces` with it atomically; answers the member's wraps. */
+  addUnlockWrap(body: AddUnlockWrapRequest, o?: CallOptions): Promise<UnlockWrapList> {
+    return this.json('POST', '/me/keys/wraps', body, o);
+  }
+
+  /** Removes an unlock wrap; last_unlock_method (409) for the last passphrase or passkey. */
+  deleteUnlockWrap(wrapId: string, o?: CallOptions): Promise<UnlockWrapList> {
+    return this.json('DELETE', `/me/keys/wraps/${seg(wrapId)}`, undefined, o);
+  }
+
+  /** An active member's certified key (verify it against the pinned org key); member_key_unavailable (404) otherwise. */
+  getMemberKeyByEmail(email: string, o?: CallOptions): Promise<PublicMemberKey> {
+    return this.json('GET', `/members/key?email=${encodeURIComponent(email)}`, undefined, o);
+  }
+
+  getMemberKeyById(memberId: string, o?: CallOptions): Promise<PublicMemberKey> {
+    return this.json('GET', `/members/${seg(memberId)}/key`, undefined, o);
+  }
+
+  /** Administrators: member keys by status (default all). */
+  listMemberKeysForAdmin(query: { status?: MemberKeyStatus } = {}, o?: CallOptions): Promise<AdminMemberKeyList> {
+    return this.json('GET', `/admin/member-keys${query.status ? `?status=${seg(query.status)}` : ''}`, undefined, o);
+  }
+
+  /** Administrators: stores the organisation's certificate over the record named by `fingerprint`. */
+  certifyMemberKey(memberId: string, body: CertifyMemberKeyRequest, o?: CallOptions): Promise<AdminMemberKey> {
+    return this.json('POST', `/admin/member-keys/${seg(memberId)}/certificate`, body, o);
+  }
+
   // ── plumbing ───────────────────────────────────────────────────────────────────────────────────
 
   private url(path: string): string {
@@ -222,7 +270,7 @@ export class ValiseApi {
   }
 
   private async json<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body: Json | object | undefined,
     o?: CallOptions & { bearer?: string },

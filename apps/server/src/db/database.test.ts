@@ -11,7 +11,8 @@ import { withWriteTransaction } from './transaction.js';
 const id = () => randomBytes(16).toString('base64url');
 const TABLES = [
   'access_events', 'audit_log', 'data_classes', 'deletion_records', 'enrollments', 'grants', 'legal_holds', 'link_challenges',
-  'login_throttle', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers', 'users',
+  'login_throttle', 'member_keys', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers',
+  'unlock_wraps', 'users',
 ];
 
 async function newUser(db: Kysely<Database>, overrides: Partial<NewRow<'users'>> = {}): Promise<string> {

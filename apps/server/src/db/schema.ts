@@ -240,6 +240,38 @@ export interface PurgeRunsTable {
   failed: ColumnType<number, number | undefined, number>;
 }
 
+/** A member's keys (docs/format.md §11); the record is kept exactly as received (its fingerprint names those bytes). */
+export interface MemberKeysTable {
+  user_id: string;
+  /** Canonical JSON of the member key record. */
+  record: string;
+  /** SHA-256 of the record's UTF-8 bytes (32 bytes). */
+  fingerprint: Bytes;
+  /** The private key bundle, sealed under the account key UK (never opened by the server). */
+  key_bundle: Bytes;
+  /** The organisation's 64-byte signature over the fingerprint; null until certified. */
+  certificate: Bytes | null;
+  certified_at: Millis | null;
+  created_at: Millis;
+}
+
+export type UnlockKind = 'passphrase' | 'recovery' | 'passkey';
+
+/** One wrap of a member's account key (§11.5). */
+export interface UnlockWrapsTable {
+  /** The client-made wrapId (22-char id). */
+  id: string;
+  user_id: string;
+  kind: UnlockKind;
+  /** JSON {"m","t","p","salt"} for passphrase wraps; null otherwise. */
+  argon2: string | null;
+  /** base64url WebAuthn credential id for passkey wraps; null otherwise. */
+  credential_id: string | null;
+  /** 104 bytes. */
+  wrapped: Bytes;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   enrollments: EnrollmentsTable;
@@ -258,6 +290,8 @@ export interface Database {
   legal_holds: LegalHoldsTable;
   deletion_records: DeletionRecordsTable;
   purge_runs: PurgeRunsTable;
+  member_keys: MemberKeysTable;
+  unlock_wraps: UnlockWrapsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

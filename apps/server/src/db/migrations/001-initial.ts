@@ -270,6 +270,41 @@ export function initial(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('purge_runs_started_at').on('purge_runs').column('started_at').execute();
 
+      // Member keys (docs/format.md §11): the public record exactly as the member's client sent it (canonical JSON, the
+      // bytes its fingerprint names), the private key bundle sealed under the account key UK, and the organisation's
+      // certificate once an administrator has signed the record. The server never decrypts any of it.
+      await db.schema
+        .createTable('member_keys')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('record', 'text', (c) => c.notNull().check(sql`length(record) between 2 and 1024`))
+        .addColumn('fingerprint', blob, (c) => c.notNull().unique().check(sql`length(fingerprint) = 32`))
+        .addColumn('key_bundle', blob, (c) => c.notNull().check(sql`length(key_bundle) between 1 and 65536`))
+        .addColumn('certificate', blob, (c) => c.check(sql`length(certificate) = 64`))
+        .addColumn('certified_at', ms)
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addCheckConstraint('member_keys_certified_together', sql`(certificate is null) = (certified_at is null)`)
+        .execute();
+
+      // Wraps of a member's account key UK, one per unlock method (§11.5); the id is the client-made wrapId.
+      await db.schema
+        .createTable('unlock_wraps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('passphrase', 'recovery', 'passkey')`))
+        // JSON {"m","t","p","salt"}: passphrase wraps only.
+        .addColumn('argon2', 'text')
+        // base64url WebAuthn credential id: passkey wraps only.
+        .addColumn('credential_id', 'text')
+        .addColumn('wrapped', blob, (c) => c.notNull().check(sql`length(wrapped) = 104`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addCheckConstraint('unlock_wraps_argon2_iff_passphrase', sql`(kind = 'passphrase') = (argon2 is not null)`)
+        .addCheckConstraint('unlock_wraps_credential_iff_passkey', sql`(kind = 'passkey') = (credential_id is not null)`)
+        .execute();
+      await db.schema.createIndex('unlock_wraps_user_id').on('unlock_wraps').column('user_id').execute();
+      // At most one passphrase and one recovery wrap per member (passkeys may be several).
+      await db.schema.createIndex('unlock_wraps_one_per_kind').on('unlock_wraps').columns(['user_id', 'kind']).unique()
+        .where(sql<boolean>`kind in ('passphrase', 'recovery')`).execute();
+
       // seq is made by the database; the hash chain, not seq, is what proves nothing was removed or changed.
       await db.schema
         .createTable('audit_log')
@@ -289,7 +324,7 @@ export function initial(dialect: Dialect): Migration {
 
     async down(db: Kysely<any>) {
       for (const table of [
-        'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
+        'unlock_wraps', 'member_keys', 'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
         'transfer_files', 'transfers', 'data_classes', 'login_throttle', 'sessions', 'enrollments', 'users',
       ]) {
         await db.schema.dropTable(table).execute();
