@@ -30,7 +30,14 @@ export type CliCommand =
   | { name: 'admin-hold'; transferId: string; reason: string }
   | { name: 'admin-release'; transferId: string; reason: string }
   | { name: 'admin-holds' }
-  | { name: 'admin-retention-report' };
+  | { name: 'admin-retention-report' }
+  | { name: 'keys-init' }
+  | { name: 'keys-status' }
+  | { name: 'keys-passphrase'; recovery: boolean }
+  | { name: 'keys-recovery-code' }
+  | { name: 'safety-number'; email: string; acceptNewKey: boolean }
+  | { name: 'admin-org-key-init'; out: string | undefined }
+  | { name: 'admin-sign-members'; key: string | undefined; yes: boolean };
 
 /** What `valise admin classes set` changes; absent: unchanged (a new class starts from the server's defaults). */
 export interface DataClassChangeArgs {
@@ -191,7 +198,48 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
     .action((transferId: string, _o, cmd: Command) => onRun({ name: 'deletion-record', transferId }, json(cmd)));
 
-  const admin = program.command('admin').description('administration commands, run on the server host');
+  const keys = program.command('keys').description('your keys: transfers sent to you as a member are encrypted to them');
+  keys.command('init')
+    .description('create your keys on this computer (asks a key passphrase; shows a recovery code once)')
+    .addHelpText('after', [
+      '',
+      'Your private keys are stored on the server only sealed under your key passphrase (or recovery code): the',
+      'server cannot open them. Lose every way to unlock them and nobody can open what was sent to you.',
+    ].join('\n'))
+    .action((_o, cmd: Command) => onRun({ name: 'keys-init' }, json(cmd)));
+  keys.command('status', { isDefault: true })
+    .description('your key\'s fingerprint, whether your organisation signed it, and your unlock methods')
+    .action((_o, cmd: Command) => onRun({ name: 'keys-status' }, json(cmd)));
+  keys.command('passphrase')
+    .description('change your key passphrase (your keys and received transfers stay as they are)')
+    .addOption(new Option('--recovery-code', 'forgot it? unlock with your recovery code instead').default(false))
+    .action((o: { recoveryCode: boolean }, cmd: Command) => onRun({ name: 'keys-passphrase', recovery: o.recoveryCode }, json(cmd)));
+  keys.command('recovery-code')
+    .description('make a new recovery code (shown once; the old one stops working)')
+    .action((_o, cmd: Command) => onRun({ name: 'keys-recovery-code' }, json(cmd)));
+
+  program.command('safety-number')
+    .description('the number you and a colleague compare to be sure you see each other\'s real keys')
+    .argument('<email>', 'your colleague\'s address', emailArg)
+    .addOption(new Option('--accept-new-key', 'their key changed and you checked with them: trust the new one').default(false))
+    .action((email: string, o: { acceptNewKey: boolean }, cmd: Command) => onRun({ name: 'safety-number', email, acceptNewKey: o.acceptNewKey }, json(cmd)));
+
+  const admin = program.command('admin').description('administration commands (most run on the server host)');
+  const orgKey = admin.command('org-key').description('the organisation key, kept offline on an administrator\'s machine');
+  orgKey.command('init')
+    .description('create the organisation key (asks its passphrase) and print the public key for the server')
+    .option('--out <file>', 'where to write it (default: org-key.json in your Valise config folder)')
+    .action((o: { out?: string }, cmd: Command) => onRun({ name: 'admin-org-key-init', out: o.out }, json(cmd)));
+  admin.command('sign-members')
+    .description('sign the keys of members waiting for it, with the organisation key (as a signed-in administrator)')
+    .option('--key <file>', 'the organisation key file (default: org-key.json in your Valise config folder)')
+    .addOption(new Option('--yes', 'sign every waiting key without asking one by one').default(false))
+    .addHelpText('after', [
+      '',
+      'Each member\'s fingerprint is shown: compare it with the one they read from `valise keys status`, by phone',
+      'or in person, before signing. Runs on your machine, against the server you are signed in to.',
+    ].join('\n'))
+    .action((o: { key?: string; yes: boolean }, cmd: Command) => onRun({ name: 'admin-sign-members', key: o.key, yes: o.yes }, json(cmd)));
   admin.command('invite')
     .description('invite a member: prints the enrollment link to give them (uses the server\'s configuration)')
     .argument('<email>', 'the new member\'s e-mail address', emailArg)

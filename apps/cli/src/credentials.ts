@@ -12,6 +12,11 @@ export interface Credentials {
   token: string;
   /** Milliseconds since the epoch, or null when the token does not expire. */
   expiresAt: number | null;
+  /**
+   * The organisation public key (base64url) pinned at login, or when the server first presented one: member keys
+   * are checked against it, and a server presenting another one later is refused (docs/format.md §11.3).
+   */
+  orgPublicKey?: string | null;
 }
 
 export const credentialsPath = (configDir: string): string => join(configDir, 'credentials.json');

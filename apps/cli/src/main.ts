@@ -13,6 +13,8 @@ import { runAdminHold, runAdminHolds, runAdminRelease, runAdminRetentionReport }
 import { runReceive } from './commands/receive.js';
 import { runSend } from './commands/send.js';
 import { runList, runDeletionRecord, runRevoke } from './commands/transfers.js';
+import { runKeysInit, runKeysPassphrase, runKeysRecoveryCode, runKeysStatus, runSafetyNumber } from './commands/keys.js';
+import { runOrgKeyInit, runSignMembers } from './commands/admin-org-key.js';
 import type { CliContext } from './context.js';
 
 function processIo(): CliIo {
@@ -37,6 +39,13 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'admin-release': return runAdminRelease(ctx, command);
     case 'admin-holds': return runAdminHolds(ctx);
     case 'admin-retention-report': return runAdminRetentionReport(ctx);
+    case 'keys-init': return runKeysInit(ctx);
+    case 'keys-status': return runKeysStatus(ctx);
+    case 'keys-passphrase': return runKeysPassphrase(ctx, command);
+    case 'keys-recovery-code': return runKeysRecoveryCode(ctx);
+    case 'safety-number': return runSafetyNumber(ctx, command);
+    case 'admin-org-key-init': return runOrgKeyInit(ctx, command);
+    case 'admin-sign-members': return runSignMembers(ctx, command);
   }
 }
 

@@ -14,6 +14,11 @@ const OWN_WORDS: Partial<Record<ErrorCode | 'network_error' | 'unexpected_respon
   link_proof_invalid: 'the link is incomplete or damaged: copy the whole link, including the part after #',
   network_error: 'the server could not be reached: check the address and your connection',
   unexpected_response: 'the server sent an unexpected answer',
+  member_keys_exist: 'you already have keys (`valise keys` shows them)',
+  member_keys_missing: 'you have no keys yet: create them with `valise keys init`',
+  member_key_unavailable: 'this address has no member key signed by your organisation (no account, no keys yet, or not signed yet)',
+  last_unlock_method: 'this would leave no passphrase or passkey to unlock your keys',
+  org_key_not_configured: 'the server has no organisation key (VALISE_ORG_PUBLIC_KEY)',
 };
 
 function lowerFirst(s: string): string {

@@ -17,3 +17,8 @@ export {
   type KeptGrant, type OpenOptions, type OpenPartJob, type OpenedTransfer, type ReceivedFileMeta, type RecipientIdentity,
   decryptToSinks, decryptorForJob, downloadTransfer, openPart, openTransfer, receiveTransfer, resumeTransfer,
 } from './download.js';
+export {
+  type ContactPins, KEY_LOSS_WARNING, type Me, MemberKeyError, type MemberKeyErrorCode, type MemberKeysApi, type ResolvedContact,
+  type ServedMemberKey, type StoredMemberKeys, type UnlockedAccount, changePassphrase, createMemberKeys, replaceRecoveryCode,
+  resolveContact, safetyNumberWith, unlockMemberKeys,
+} from './member-keys.js';

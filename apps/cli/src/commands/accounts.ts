@@ -87,6 +87,8 @@ export async function runLogin(ctx: CliContext, cmd: { serverUrl: string; email:
   const api = ctx.api(serverUrl);
   const res = await api.login({ email, password, totpCode, client: 'cli', label: `valise CLI on ${hostname()}`.slice(0, 100) }, { signal: ctx.signal });
   if (!res.token) throw new CliError(EXIT.unexpected, 'the server did not issue an API token');
+  // Pinned now: from here on, member keys are checked against this organisation key (docs/format.md §11.3).
+  const { publicKey: orgPublicKey } = await api.getOrgKey({ signal: ctx.signal });
   await saveCredentials(ctx.config.configDir, {
     v: 1,
     serverUrl,
@@ -95,6 +97,7 @@ export async function runLogin(ctx: CliContext, cmd: { serverUrl: string; email:
     isAdmin: res.member.isAdmin,
     token: res.token,
     expiresAt: res.expiresAt,
+    orgPublicKey,
   });
   ctx.result(
     { serverUrl, email: res.member.email, isAdmin: res.member.isAdmin, expiresAt: res.expiresAt },

@@ -5,6 +5,8 @@ import { type IncomingHttpHeaders, Agent, type IncomingMessage, type ServerRespo
 import type { AddressInfo } from 'node:net';
 
 export type StallRule = (method: string, path: string) => boolean;
+/** What a compromised server would answer instead: the real answer's body in, a forged body out. */
+export type RewriteRule = (method: string, path: string) => ((body: Buffer) => Buffer) | undefined;
 
 /** Headers of one hop only (RFC 9110 §7.6.1): never forwarded. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
@@ -25,6 +27,7 @@ export class StallProxy {
   readonly url: string;
   #target: URL | undefined;
   #rule: StallRule | undefined;
+  #rewrite: RewriteRule | undefined;
   readonly #server: ReturnType<typeof createServer>;
   readonly #agent = new Agent({ keepAlive: true });
 
@@ -51,6 +54,11 @@ export class StallProxy {
     this.#rule = rule;
   }
 
+  /** From now on, replace the body of matching answers (a server serving forged data); undefined: stop. */
+  rewriteWhen(rule: RewriteRule | undefined): void {
+    this.#rewrite = rule;
+  }
+
   /** How many requests of `method` whose path contains `pathPart` were received, stalled or answered. */
   count(which: 'received' | 'stalled' | 'answered', method: string, pathPart = ''): number {
     return this[which].filter((l) => l.startsWith(`${method} `) && l.includes(pathPart)).length;
@@ -70,6 +78,19 @@ export class StallProxy {
       protocol: target.protocol, hostname: target.hostname, port: target.port, method, path: req.url, headers: forwardable(req.headers),
       agent: this.#agent,
     }, (answer) => {
+      const forge = this.#rewrite?.(method, path);
+      if (forge) {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.once('end', () => {
+          const body = forge(Buffer.concat(chunks));
+          res.writeHead(answer.statusCode ?? 502, { ...forwardable(answer.headers), 'content-length': String(body.length) });
+          res.end(body);
+          this.answered.push(line);
+        });
+        answer.once('error', () => res.destroy());
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
       answer.pipe(res);
       answer.once('end', () => this.answered.push(line));
