@@ -36,9 +36,12 @@ const json = (res: ServerResponse, status: number, value: unknown, type = 'appli
   res.end(JSON.stringify(value));
 };
 
+const ORG_KEY = 'A'.repeat(43); // a well-formed 32-byte key (all zeros): login only stores it
+
 test('login reads e-mail, password and code from ONE piped stdin, and stores a 0600 token', async (t) => {
   const server = await withServer((path, _body, res) => {
     if (path === '/api/v1/auth/login') json(res, 200, { member: { id: 'AAECAwQFBgcICQoLDA0ODw', email: 'dr@h.example', isAdmin: false }, token: TOKEN, expiresAt: null });
+    else if (path === '/api/v1/org-key') json(res, 200, { publicKey: ORG_KEY });
     else json(res, 404, { code: 'not_found' });
   });
   const configDir = await mkdtemp(join(tmpdir(), 'valise-cli-'));
@@ -49,7 +52,8 @@ test('login reads e-mail, password and code from ONE piped stdin, and stores a 0
 
   const run = await cli(['login', server.url], 'dr@h.example\ncorrect horse battery\n123 456\n', { VALISE_CONFIG_DIR: configDir }, { keepStdinOpen: true });
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(server.requests.map((r) => r.path), ['/api/v1/auth/login']);
+  // After signing in, the organisation key is fetched and pinned (docs/format.md §11.3).
+  assert.deepEqual(server.requests.map((r) => r.path), ['/api/v1/auth/login', '/api/v1/org-key']);
   const body = server.requests[0]!.body;
   assert.equal(body.email, 'dr@h.example');
   assert.equal(body.password, 'correct horse battery');
@@ -61,6 +65,7 @@ test('login reads e-mail, password and code from ONE piped stdin, and stores a 0
 
   const file = join(configDir, 'credentials.json');
   assert.equal(JSON.parse(await readFile(file, 'utf8')).token, TOKEN);
+  assert.equal(JSON.parse(await readFile(file, 'utf8')).orgPublicKey, ORG_KEY);
   if (process.platform !== 'win32') {
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.equal((await stat(configDir)).mode & 0o777, 0o700);
