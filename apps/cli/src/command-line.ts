@@ -18,8 +18,11 @@ export type CliCommand =
     maxDownloads: number | undefined;
     dataClass: string | undefined;
     message: string | undefined;
+    linkOnly: boolean;
+    acceptNewKey: boolean;
   }
-  | { name: 'receive'; link: string; out: string; email: string | undefined }
+  | { name: 'receive'; link: string; out: string; email: string | undefined; acceptNewKey: boolean }
+  | { name: 'inbox' }
   | { name: 'list' }
   | { name: 'revoke'; transferId: string }
   | { name: 'deletion-record'; transferId: string }
@@ -155,8 +158,12 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .option('--max-downloads <n>', 'how many times the files may be downloaded (default: the server\'s)', positiveIntArg)
     .option('--class <name>', 'data class, the retention policy set by your administrators: health, standard, … (default: the server\'s)', dataClassArg)
     .option('--message <text>', 'a message for the recipients (encrypted with the files)')
+    .addOption(new Option('--link', 'send by link to everyone, even colleagues who have keys').default(false))
+    .addOption(new Option('--accept-new-key', 'a recipient\'s key changed and you checked with them: trust the new one').default(false))
     .addHelpText('after', [
       '',
+      'Colleagues whose keys your organisation signed receive it in their Valise inbox, encrypted to their keys and',
+      'signed by yours (your key passphrase is asked): no link. Everyone else gets the link printed here.',
       'An interrupted send resumes where it stopped when run again with the same files.',
       '',
       'Examples:',
@@ -164,14 +171,18 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '  valise send scan1.dcm scan2.dcm --to a@lab.example,b@lab.example --expires 2d --max-downloads 3',
       '  valise send report.pdf --to a@lab.example --json',
     ].join('\n'))
-    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; class?: string; message?: string }, cmd: Command) =>
-      onRun({ name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, dataClass: o.class, message: o.message }, json(cmd)));
+    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; class?: string; message?: string; link: boolean; acceptNewKey: boolean }, cmd: Command) =>
+      onRun({
+        name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, dataClass: o.class, message: o.message,
+        linkOnly: o.link, acceptNewKey: o.acceptNewKey,
+      }, json(cmd)));
 
   program.command('receive')
-    .description('download and decrypt the files of a link (asks the code sent by e-mail)')
-    .argument('<link>', 'the transfer link, including the part after #')
+    .description('download and decrypt the files of a link (asks the code sent by e-mail), or of a transfer in your inbox')
+    .argument('<link-or-id>', 'the transfer link, including the part after #; or the id `valise inbox` shows')
     .option('--out <dir>', 'folder to save the files in', '.')
     .option('--email <email>', 'your e-mail address as the sender wrote it (asked if missing)', emailArg)
+    .addOption(new Option('--accept-new-key', 'the sender\'s key changed and you checked with them: trust the new one').default(false))
     .addHelpText('after', [
       '',
       'Quote the link: the part after # is the key, and shells treat # and & specially.',
@@ -181,8 +192,14 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       'Examples:',
       '  valise receive "https://valise.example.org/t/AbC…#xyz…" --out ~/Downloads',
       '  valise receive "https://valise.example.org/t/AbC…#xyz…" --email me@lab.example --json',
+      '  valise receive q8W1nVJ3kP0aZt7yXc2mLg --out ~/Results      (from `valise inbox`: asks your key passphrase)',
     ].join('\n'))
-    .action((link: string, o: { out: string; email?: string }, cmd: Command) => onRun({ name: 'receive', link, out: o.out, email: o.email }, json(cmd)));
+    .action((link: string, o: { out: string; email?: string; acceptNewKey: boolean }, cmd: Command) =>
+      onRun({ name: 'receive', link, out: o.out, email: o.email, acceptNewKey: o.acceptNewKey }, json(cmd)));
+
+  program.command('inbox')
+    .description('transfers colleagues sent to your keys (no link needed); open one with `valise receive ID`')
+    .action((_o, cmd: Command) => onRun({ name: 'inbox' }, json(cmd)));
 
   program.command('list')
     .description('list the transfers you sent')

@@ -15,6 +15,7 @@ import { runSend } from './commands/send.js';
 import { runList, runDeletionRecord, runRevoke } from './commands/transfers.js';
 import { runKeysInit, runKeysPassphrase, runKeysRecoveryCode, runKeysStatus, runSafetyNumber } from './commands/keys.js';
 import { runOrgKeyInit, runSignMembers } from './commands/admin-org-key.js';
+import { runInbox } from './commands/inbox.js';
 import type { CliContext } from './context.js';
 
 function processIo(): CliIo {
@@ -39,6 +40,7 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'admin-release': return runAdminRelease(ctx, command);
     case 'admin-holds': return runAdminHolds(ctx);
     case 'admin-retention-report': return runAdminRetentionReport(ctx);
+    case 'inbox': return runInbox(ctx);
     case 'keys-init': return runKeysInit(ctx);
     case 'keys-status': return runKeysStatus(ctx);
     case 'keys-passphrase': return runKeysPassphrase(ctx, command);

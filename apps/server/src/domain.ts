@@ -5,6 +5,8 @@ import { accountRoutes } from './accounts/account.routes.js';
 import { AccountService } from './accounts/account.service.js';
 import { memberAuth } from './accounts/authenticate.js';
 import type { ServerContext } from './context.js';
+import { inboxRoutes } from './inbox/inbox.routes.js';
+import { InboxService } from './inbox/inbox.service.js';
 import type { DomainParts, ServerJob } from './main.js';
 import { memberKeyRoutes } from './members/member-keys.routes.js';
 import { MemberKeyService } from './members/member-keys.service.js';
@@ -17,6 +19,7 @@ export interface Domain extends DomainParts {
   readonly accounts: AccountService;
   readonly transfers: TransferDomain;
   readonly memberKeys: MemberKeyService;
+  readonly inbox: InboxService;
 }
 
 export function createDomain(ctx: ServerContext): Domain {
@@ -25,15 +28,17 @@ export function createDomain(ctx: ServerContext): Domain {
     logger: ctx.logger, publicUrl: ctx.config.publicUrl,
   });
   const auth = memberAuth(accounts, ctx.config.publicUrl);
-  const transfers = createTransferDomain(ctx, auth);
   const memberKeys = new MemberKeyService({
     handle: ctx.database, audit: ctx.audit, clock: ctx.clock, logger: ctx.logger, orgPublicKey: ctx.config.orgPublicKey,
   });
+  const transfers = createTransferDomain(ctx, auth, memberKeys);
+  const inbox = new InboxService({ handle: ctx.database, keystore: ctx.keystore, clock: ctx.clock });
   return {
     accounts,
     transfers,
     memberKeys,
-    plugins: [accountRoutes(accounts, auth), ...transfers.plugins, memberKeyRoutes(memberKeys, auth), webRoutes()],
+    inbox,
+    plugins: [accountRoutes(accounts, auth), ...transfers.plugins, inboxRoutes({ inbox, auth }), memberKeyRoutes(memberKeys, auth), webRoutes()],
     jobs: [...transfers.jobs],
   };
 }

@@ -9,6 +9,7 @@ import {
   type TransferDetail, type TransferList, type TransferPolicy, type UploadStatus,
   type AddUnlockWrapRequest, type AdminMemberKey, type AdminMemberKeyList, type CertifyMemberKeyRequest, type MemberKeyStatus,
   type MyMemberKeys, type OrgKeyResponse, type PublicMemberKey, type SetUpMemberKeysRequest, type UnlockWrapList,
+  type InboxList, type MemberOpenResponse,
 } from '@valise/protocol';
 import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
@@ -155,6 +156,17 @@ export class ValiseApi {
   /** The evidence of a purged transfer's deletion; not_found (404) until the purge has run. */
   deletionRecord(transferId: string, o?: CallOptions): Promise<DeletionRecord> {
     return this.json('GET', `/transfers/${seg(transferId)}/deletion-record`, undefined, o);
+  }
+
+  // ── the inbox (member recipients) ────────────────────────────────────────────────────────────
+
+  listInbox(o?: CallOptions): Promise<InboxList> {
+    return this.json('GET', '/inbox', undefined, o);
+  }
+
+  /** Opens a transfer through this member's slot: a recipient's first open consumes one download. */
+  openInboxTransfer(transferId: string, o?: CallOptions): Promise<MemberOpenResponse> {
+    return this.json('POST', `/inbox/${seg(transferId)}/open`, {}, o);
   }
 
   // ── the gate (recipient) ───────────────────────────────────────────────────────────────────────

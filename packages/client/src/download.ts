@@ -179,7 +179,8 @@ async function unlockManifest(grant: GrantedTransferResponse, tid: TransferIdByt
 }
 
 /** The server's view of the files (sizes, part counts) must agree with the sender's authenticated manifest. */
-function checkManifestAgainstGrant(manifest: Manifest, grant: GrantedTransferResponse): void {
+/** The manifest must list exactly the files the server stores, with their sizes (a swapped manifest is refused). */
+export function checkManifestAgainstGrant(manifest: Manifest, grant: Pick<GrantedTransferResponse, 'files'>): void {
   const byId = new Map(grant.files.map((f) => [f.fileId, f]));
   const ok = grant.files.length === manifest.files.length && manifest.files.every((f) => {
     const g = byId.get(f.fileId);

@@ -9,7 +9,7 @@ export { type EnrollmentLink, LinkError, type TransferLink, buildTransferLink, p
 export { type ProgressListener, type TransferProgress } from './progress.js';
 export { type ResumeFileState, type ResumeState, type ResumeStore, createMemoryResumeStore, isResumeState } from './resume-store.js';
 export {
-  type FileSource, type SealPartJob, type SealedPart, type UploadNotice, type UploadOptions, type UploadResult, encryptorForJob,
+  type FileSource, type MemberDelivery, type SealPartJob, type SealedPart, type UploadNotice, type UploadOptions, type UploadResult, encryptorForJob,
   fingerprintUpload, sealPart, uploadTransfer,
 } from './upload.js';
 export {
@@ -22,3 +22,4 @@ export {
   type ServedMemberKey, type StoredMemberKeys, type UnlockedAccount, changePassphrase, createMemberKeys, replaceRecoveryCode,
   resolveContact, safetyNumberWith, unlockMemberKeys,
 } from './member-keys.js';
+export { type OpenMemberOptions, type OpenedMemberTransfer, openMemberTransfer } from './member-download.js';

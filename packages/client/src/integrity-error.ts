@@ -9,7 +9,9 @@ export type IntegrityFailure =
   /** AEAD or key-commitment failure while decrypting a part, the manifest or the link slot. */
   | 'decryption_failed'
   /** The manifest is malformed or disagrees with what the server says about the files. */
-  | 'manifest_invalid';
+  | 'manifest_invalid'
+  /** The sender's signature over the manifest does not verify under their certified key (docs/format.md §12.2). */
+  | 'signature_invalid';
 
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';

@@ -6,6 +6,9 @@ import {
   fileContext, fromBase64Url, idFromText, idToText, newId, newSecret, partCount, partHash, partPlaintextRange,
   randomBytes, secretFromBase64Url, sha256, toBase64Url, utf8, wrapLinkSlot,
 } from '@valise/crypto';
+import {
+  type CertifiedMemberKey, type TransferIdBytes, type UnlockedMemberKeys, sealMemberSlot, serializeManifest, signManifest,
+} from '@valise/crypto';
 import type { CreateTransferResponse, UploadStatus } from '@valise/protocol';
 import { isApiError } from './api-error.js';
 import type { ValiseApi } from './api-client.js';
@@ -69,6 +72,18 @@ export interface UploadOptions {
   onNotice?: ((notice: UploadNotice) => void) | undefined;
   signal?: AbortSignal | undefined;
   now?: () => number;
+  /**
+   * Sending to members (docs/format.md §12): CK sealed in a member slot to each recipient's certified key (checked
+   * and pinned by the caller: resolveContact) and to the sender's own key; the manifest signed by the sender.
+   * `link`: also make a link, for the recipients without a member slot. Without `members`: a link only.
+   */
+  members?: MemberDelivery | undefined;
+}
+
+export interface MemberDelivery {
+  readonly sender: UnlockedMemberKeys;
+  readonly recipients: readonly CertifiedMemberKey[];
+  readonly link: boolean;
 }
 
 /** One part to encrypt: everything needed to rebuild the file's encryptor (same FK and salt: same bytes). */
@@ -106,8 +121,8 @@ export function encryptorForJob(job: Pick<SealPartJob, 'transferId' | 'fileId' |
 
 export interface UploadResult {
   transferId: string;
-  /** The link to give recipients: its fragment holds the link secret. */
-  link: string;
+  /** The link to give the recipients without a member slot (its fragment holds the link secret); null: none. */
+  link: string | null;
   expiresAt: number;
   maxDownloads: number;
   /** The data class the transfer lives under (its retention policy). */
@@ -119,6 +134,8 @@ const DEFAULT_TYPE = 'application/octet-stream';
 const MIME = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/u;
 
 /** Sends files: returns once the transfer is finalized and the link can be given out. */
+export async function uploadTransfer(opts: UploadOptions & { members?: undefined }): Promise<UploadResult & { link: string }>;
+export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>;
 export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult> {
   const { api, files, signal } = opts;
   if (files.length === 0) throw new TypeError('nothing to send: give at least one file');
@@ -344,6 +361,23 @@ async function uploadParts(
   await saving;
 }
 
+/** One member slot per recipient and one for the sender (self slot), and the sender's signature of the manifest. */
+async function memberFields(members: MemberDelivery, tid: TransferIdBytes, ck: ClientKey, manifest: Manifest) {
+  const self: CertifiedMemberKey = { record: members.sender.record, fingerprint: members.sender.fingerprint };
+  const memberSlots = [];
+  for (const who of [self, ...members.recipients.filter((r) => r.record.memberId !== self.record.memberId)]) {
+    const slotId = newId<'SlotId'>();
+    memberSlots.push({
+      slotId: idToText(slotId),
+      email: who.record.email,
+      fingerprint: toBase64Url(who.fingerprint),
+      wrapped: toBase64Url(await sealMemberSlot(who, tid, slotId, ck)),
+    });
+  }
+  const signature = await signManifest(members.sender, tid, serializeManifest(manifest));
+  return { memberSlots, manifestSignature: { signerFingerprint: toBase64Url(members.sender.fingerprint), signature: toBase64Url(signature) } };
+}
+
 async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverShareText: string): Promise<Omit<UploadResult, 'resumed'>> {
   const tid = idFromText<'TransferId'>(state.transferId);
   const slotId = idFromText<'SlotId'>(state.slotId);
@@ -376,18 +410,22 @@ async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverS
   // TK needs SS: the manifest (names, file keys) is unreadable with the link alone (crypto-notes §2).
   const tk = await deriveTransferKey(ck, ss, tid);
   const sealedManifest = await encryptManifest(tk, manifest, aead);
-  const wrapped = await wrapLinkSlot(ls, tid, slotId, ck, aead);
-  const authKey = await deriveLinkAuthKey(ls, tid, slotId);
   tk.fill(0);
+  const members = opts.members;
+  const withLink = members === undefined || members.link;
+  const link = withLink
+    ? { linkSlot: { slotId: state.slotId, wrapped: toBase64Url(await wrapLinkSlot(ls, tid, slotId, ck, aead)) }, linkAuthKey: toBase64Url(await deriveLinkAuthKey(ls, tid, slotId)) }
+    : {};
   const fin = await opts.api.finalize(state.transferId, {
-    linkSlot: { slotId: state.slotId, wrapped: toBase64Url(wrapped) },
-    linkAuthKey: toBase64Url(authKey),
+    ...link,
+    ...(members ? await memberFields(members, tid, ck, manifest) : {}),
     manifest: toBase64Url(sealedManifest),
   }, { signal: opts.signal });
   if (fin.transferId !== state.transferId) throw new Error('the server finalized another transfer');
+  if (withLink && fin.linkBase === null) throw new Error('the server made no link');
   return {
     transferId: state.transferId,
-    link: buildTransferLink(fin.linkBase, ls),
+    link: withLink ? buildTransferLink(fin.linkBase!, ls) : null,
     expiresAt: fin.expiresAt,
     maxDownloads: state.maxDownloads,
     dataClass: state.dataClass,

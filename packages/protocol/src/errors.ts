@@ -53,6 +53,10 @@ export const ERROR_STATUS = {
   certificate_invalid: 422,
   // 409, not 503: a configuration the server is running with, not an outage; retrying will not help.
   org_key_not_configured: 409,
+  // member slots and signed manifests (docs/format.md §12)
+  member_slot_invalid: 400,
+  manifest_signature_invalid: 400,
+  link_required: 422,
   // server state
   conflict: 409,
   unavailable: 503,
@@ -110,6 +114,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   last_unlock_method: 'This is your last passphrase or passkey: add another before removing it.',
   certificate_invalid: 'The certificate does not verify with the organisation key.',
   org_key_not_configured: 'No organisation key is configured on this server.',
+  member_slot_invalid: 'A member slot is not well-formed, or does not name a recipient of this transfer.',
+  manifest_signature_invalid: 'The manifest signature is missing, malformed or not made with your current certified key.',
+  link_required: 'Some recipients have no member slot: this transfer needs a link for them.',
   conflict: 'The request conflicts with the current state.',
   unavailable: 'The service is not available right now.',
   internal_error: 'Something went wrong on the server.',

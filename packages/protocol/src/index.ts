@@ -4,5 +4,6 @@ export * from './primitives.js';
 export * from './accounts.js';
 export * from './transfers.js';
 export * from './gate.js';
+export * from './inbox.js';
 export * from './member-keys.js';
 export * from './limits.js';

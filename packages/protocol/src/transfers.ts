@@ -73,16 +73,39 @@ export const LinkSlot = Type.Object({
   wrapped: Base64Url(200),
 }, strict);
 
-/** POST /api/v1/transfers/:transferId/finalize. */
+/**
+ * A member slot (docs/format.md §12.1): CK sealed with HPKE to a member's certified key. `email` names a recipient
+ * of the transfer, or the sender (the self slot); `fingerprint` is the key it was sealed to, which the server
+ * checks is that member's current certified key.
+ */
+export const MemberSlot = Type.Object({
+  slotId: Id,
+  email: Email,
+  fingerprint: Bytes32,
+  wrapped: Base64Url(152),
+}, strict);
+
+/** The sender's signature over the manifest it encrypted (docs/format.md §12.2). */
+export const ManifestSignature = Type.Object({
+  signerFingerprint: Bytes32,
+  signature: Type.String({ pattern: '^[A-Za-z0-9_-]{86}$', description: '64 bytes, base64url' }),
+}, strict);
+
+/**
+ * POST /api/v1/transfers/:transferId/finalize. A link (linkSlot + linkAuthKey) is needed when some recipient has
+ * no member slot; member slots need the manifest signature of the sender's certified key.
+ */
 export const FinalizeRequest = Type.Object({
-  linkSlot: LinkSlot,
-  linkAuthKey: Bytes32,
+  linkSlot: Type.Optional(LinkSlot),
+  linkAuthKey: Type.Optional(Bytes32),
+  memberSlots: Type.Optional(Type.Array(MemberSlot, { minItems: 1, maxItems: 1_001 })),
+  manifestSignature: Type.Optional(ManifestSignature),
   manifest: Base64Url(16 * 1024 * 1024),
 }, strict);
 export const FinalizeResponse = Type.Object({
   transferId: Id,
   expiresAt: Timestamp,
-  linkBase: Type.String({ description: 'public URL of the link page; the client appends #<link secret>' }),
+  linkBase: Type.Union([Type.String(), Type.Null()], { description: 'public URL of the link page (the client appends #<link secret>); null without a link' }),
 }, strict);
 
 export const AccessEvent = Type.Object({
@@ -167,6 +190,8 @@ export type PartReceipt = Static<typeof PartReceipt>;
 export type UploadStatus = Static<typeof UploadStatus>;
 export type LinkSlot = Static<typeof LinkSlot>;
 export type FinalizeRequest = Static<typeof FinalizeRequest>;
+export type MemberSlot = Static<typeof MemberSlot>;
+export type ManifestSignature = Static<typeof ManifestSignature>;
 export type FinalizeResponse = Static<typeof FinalizeResponse>;
 export type AccessEvent = Static<typeof AccessEvent>;
 export type TransferSummary = Static<typeof TransferSummary>;

@@ -129,24 +129,30 @@ export async function runSafetyNumber(ctx: CliContext, cmd: { email: string; acc
 /** Resolves a contact's key, turning the refusals into words and exit codes. */
 export async function resolveContactOrExplain(
   ctx: CliContext, api: ReturnType<CliContext['api']>, orgKey: Uint8Array | null, c: Credentials, email: string, acceptChange: boolean,
+  retry = `valise safety-number ${email} --accept-new-key`,
 ) {
   try {
     return await resolveContact(api, orgKey, fileContactPins(ctx.config.configDir, c.serverUrl), { email }, { acceptChange });
   } catch (e) {
-    if (e instanceof MemberKeyError && e.code === 'key_changed') {
-      throw new CliError(EXIT.integrity, [
-        `WARNING: the key of ${e.detail!.email} has CHANGED since you last exchanged files.`,
-        `  before: ${fingerprintText(fromBase64Url(e.detail!.pinned))}`,
-        `  now:    ${fingerprintText(fromBase64Url(e.detail!.served))}`,
-        'It is still signed by your organisation, so they may have new keys (a new computer, a lost passphrase).',
-        `Check with them (\`valise safety-number ${email} --accept-new-key\` shows the number to compare) before sending.`,
-      ].join('\n'));
-    }
-    if (e instanceof MemberKeyError && e.code === 'no_org_key') throw new CliError(EXIT.unavailable, e.message);
-    const code = (e as { code?: string }).code;
-    if (code === 'signature_invalid' || code === 'record_invalid') {
-      throw new CliError(EXIT.integrity, `the key the server gave for ${email} is not signed for them by your organisation: refused`);
-    }
-    throw e;
+    throw resolveContactFailure(e, email, retry);
   }
+}
+
+/** The words and exit code for a refused contact key (changed, unsigned, signed for someone else). */
+export function resolveContactFailure(e: unknown, who: string, retry: string): unknown {
+  if (e instanceof MemberKeyError && e.code === 'key_changed') {
+    return new CliError(EXIT.integrity, [
+      `WARNING: the key of ${e.detail!.email} has CHANGED since you last exchanged files.`,
+      `  before: ${fingerprintText(fromBase64Url(e.detail!.pinned))}`,
+      `  now:    ${fingerprintText(fromBase64Url(e.detail!.served))}`,
+      'It is still signed by your organisation, so they may have new keys (a new computer, a lost passphrase).',
+      `Check with them (compare \`valise safety-number ${e.detail!.email}\`) before going on, then run \`${retry}\`.`,
+    ].join('\n'));
+  }
+  if (e instanceof MemberKeyError && e.code === 'no_org_key') return new CliError(EXIT.unavailable, e.message);
+  const code = (e as { code?: string }).code;
+  if (code === 'signature_invalid' || code === 'record_invalid') {
+    return new CliError(EXIT.integrity, `the key the server gave for ${who} is not signed for them by your organisation: refused`);
+  }
+  return e;
 }

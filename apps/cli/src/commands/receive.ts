@@ -1,9 +1,14 @@
-// `valise receive LINK [--out DIR] [--email E]`: pass the gate, then download, verify and decrypt into --out.
+// `valise receive LINK|TRANSFER_ID [--out DIR] [--email E]`: pass the gate (a link), or open a transfer sent to your
+// keys (an id from `valise inbox`), then download, verify and decrypt into --out.
 import { mkdir } from 'node:fs/promises';
 import {
   type AskCodeContext, type KeptGrant, type OpenedTransfer, type RecipientIdentity, type TransferLink,
-  downloadTransfer, isApiError, openTransfer, parseTransferLink, resumeTransfer,
+  type OpenedMemberTransfer, downloadTransfer, isApiError, openMemberTransfer, openTransfer, parseTransferLink, resumeTransfer,
 } from '@valise/client';
+import { fileContactPins } from '../contact-pins.js';
+import { requireCredentials } from '../credentials.js';
+import { pinnedOrgKey } from '../org-pin.js';
+import { resolveContactFailure, unlockAccount } from './keys.js';
 import type { CliContext } from '../context.js';
 import { loadCredentials } from '../credentials.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -18,6 +23,29 @@ export interface ReceiveCommand {
   link: string;
   out: string;
   email: string | undefined;
+  acceptNewKey?: boolean;
+}
+
+/** A transfer id (as `valise inbox` shows) rather than a link: a transfer sent to this member's keys. */
+export const isTransferId = (value: string): boolean => /^[A-Za-z0-9_-]{22}$/u.test(value.trim());
+
+/** Unlocks the member's keys and opens the transfer through their member slot; the sender's signature is checked. */
+async function openFromInbox(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedMemberTransfer> {
+  const c = await requireCredentials(ctx.config.configDir);
+  const api = ctx.api(c.serverUrl, c.token);
+  const orgPublicKey = await pinnedOrgKey(ctx, c, api);
+  const account = await unlockAccount(ctx, c);
+  try {
+    return await openMemberTransfer({
+      api, serverUrl: c.serverUrl, transferId: cmd.link.trim(), me: account.keys, orgPublicKey,
+      pins: fileContactPins(ctx.config.configDir, c.serverUrl), acceptChangedSenderKey: cmd.acceptNewKey ?? false,
+      aead: await loadNodeAead(), signal: ctx.signal,
+    });
+  } catch (e) {
+    throw resolveContactFailure(e, 'the sender', 'valise receive ID --accept-new-key');
+  } finally {
+    account.uk.fill(0);
+  }
 }
 
 function codeAsker(ctx: CliContext) {
@@ -75,11 +103,13 @@ async function resumeWithKeptGrant(
 }
 
 export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<void> {
-  parseTransferLink(cmd.link); // a malformed link is a usage error before anything else happens
+  const fromInbox = isTransferId(cmd.link);
+  if (!fromInbox) parseTransferLink(cmd.link); // a malformed link is a usage error before anything else happens
   await mkdir(cmd.out, { recursive: true });
   const outDir = await resolveOutputDir(cmd.out);
   const kept = createKeptGrantStore(ctx.config.configDir);
-  const opened = await open(ctx, cmd, kept);
+  const opened: OpenedTransfer & Partial<Pick<OpenedMemberTransfer, 'sender'>> = fromInbox ? await openFromInbox(ctx, cmd) : await open(ctx, cmd, kept);
+  if (opened.sender && !ctx.json) ctx.note(`From ${opened.sender.email} (signature verified with their organisation-signed key).`);
   const files = opened.manifest.files;
   const total = files.reduce((n, f) => n + f.size, 0);
   if (!ctx.json) ctx.note(`Receiving ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) into ${outDir}…`);
@@ -106,7 +136,10 @@ export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<
   const saved = [...sinks.saved].sort((a, b) => a.index - b.index);
   const message = result.message === null ? null : printable(result.message, true);
   ctx.result(
-    { transferId: result.transferId, outDir, message, files: saved.map((s) => ({ name: s.name, path: s.path, size: s.size, type: s.type })) },
+    {
+      transferId: result.transferId, outDir, message, files: saved.map((s) => ({ name: s.name, path: s.path, size: s.size, type: s.type })),
+      ...(opened.sender ? { sender: { email: opened.sender.email, verified: true } } : {}),
+    },
     saved.map((s) => s.path),
   );
   if (!ctx.json) {

@@ -1,6 +1,10 @@
 // `valise send FILE... --to EMAIL...`: encrypt on this computer, upload resumably, print the link.
 import { join, resolve } from 'node:path';
-import { type UploadNotice, uploadTransfer } from '@valise/client';
+import { type MemberDelivery, type UploadNotice, isApiError, uploadTransfer } from '@valise/client';
+import type { CertifiedMemberKey } from '@valise/crypto';
+import type { Credentials } from '../credentials.js';
+import { pinnedOrgKey } from '../org-pin.js';
+import { resolveContactOrExplain, unlockAccount } from './keys.js';
 import type { ChunkAead } from '@valise/crypto';
 import type { CliContext } from '../context.js';
 import { requireCredentials } from '../credentials.js';
@@ -18,6 +22,56 @@ export interface SendCommand {
   maxDownloads: number | undefined;
   dataClass: string | undefined;
   message: string | undefined;
+  /** A link for everyone, even members with keys. */
+  linkOnly?: boolean;
+  /** A recipient's key changed and the sender checked with them. */
+  acceptNewKey?: boolean;
+}
+
+interface DeliveryPlan {
+  delivery: MemberDelivery | undefined;
+  /** Recipients who get a member slot (their inbox, no link). */
+  inbox: string[];
+}
+
+/**
+ * Who can receive without a link: members whose keys the organisation signed (checked and pinned here), when the
+ * sender has signed keys too. Asks the sender's key passphrase only then. Everyone else gets the link.
+ */
+async function planDelivery(ctx: CliContext, c: Credentials, recipients: string[], cmd: SendCommand): Promise<DeliveryPlan> {
+  const none = { delivery: undefined, inbox: [] };
+  if (cmd.linkOnly) return none;
+  const api = ctx.api(c.serverUrl, c.token);
+  let mine;
+  try {
+    mine = await api.getMyKeys({ signal: ctx.signal });
+  } catch (e) {
+    if (isApiError(e, 'member_keys_missing')) return none;
+    throw e;
+  }
+  const orgKey = await pinnedOrgKey(ctx, c, api);
+  if (orgKey === null || mine.certificate === null) {
+    if (!ctx.json) ctx.note('Your key is not signed by your organisation yet: everyone gets the link.');
+    return none;
+  }
+  const members: CertifiedMemberKey[] = [];
+  for (const email of recipients) {
+    try {
+      const { key } = await resolveContactOrExplain(ctx, api, orgKey, c, email, cmd.acceptNewKey ?? false, 'valise send … --accept-new-key');
+      members.push(key);
+    } catch (e) {
+      if (isApiError(e, 'member_key_unavailable')) continue; // not a member with signed keys: the link
+      throw e;
+    }
+  }
+  if (members.length === 0) return none;
+  if (!ctx.json) ctx.note(`${members.map((m) => m.record.email).join(', ')} will receive it in their Valise inbox: unlock your keys to sign it.`);
+  const account = await unlockAccount(ctx, c);
+  account.uk.fill(0);
+  return {
+    delivery: { sender: account.keys, recipients: members, link: members.length < recipients.length },
+    inbox: members.map((m) => m.record.email),
+  };
 }
 
 /**
@@ -41,6 +95,8 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
   if (duplicate) throw new CliError(EXIT.usage, `${duplicate} is given twice`);
   const recipients = [...new Map(cmd.to.map((r) => [r.toLowerCase(), r])).values()];
 
+  const plan = await planDelivery(ctx, credentials, recipients, cmd);
+  const byLink = recipients.filter((r) => !plan.inbox.includes(r.toLowerCase()));
   const sources: NodeFileSource[] = [];
   try {
     for (const path of paths) sources.push(await openFileSource(path));
@@ -75,6 +131,7 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
         // The CLI's fetch (node-fetch.ts) has sent the whole body when a part's response arrives.
         reuseBuffers: true,
         sealPart: sealer && ((job) => sealer.seal(job)),
+        members: plan.delivery,
         onProgress: (e) => progress.update(e),
         onNotice,
         signal: ctx.signal,
@@ -85,12 +142,16 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
     }
     const expires = new Date(result.expiresAt).toISOString();
     ctx.result(
-      { transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, maxDownloads: result.maxDownloads, dataClass: result.dataClass },
-      result.link,
+      {
+        transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, inboxRecipients: plan.inbox,
+        maxDownloads: result.maxDownloads, dataClass: result.dataClass,
+      },
+      result.link ?? `Sent ${result.transferId}.`,
     );
     if (!ctx.json) {
-      ctx.note(`Sent to ${recipients.join(', ')} (data class ${result.dataClass}). The link works until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
-      ctx.note('Give the link above to the recipients: they also need the code that Valise e-mails them.');
+      ctx.note(`Sent to ${recipients.join(', ')} (data class ${result.dataClass}), until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
+      if (plan.inbox.length > 0) ctx.note(`In their Valise inbox, no link needed: ${plan.inbox.join(', ')} (signed by you).`);
+      if (result.link) ctx.note(`Give the link above to ${byLink.join(', ')}: they also need the code that Valise e-mails them.`);
     }
   } finally {
     await Promise.allSettled(sources.map((s) => s.close()));

@@ -11,7 +11,7 @@ import { withWriteTransaction } from './transaction.js';
 const id = () => randomBytes(16).toString('base64url');
 const TABLES = [
   'access_events', 'audit_log', 'data_classes', 'deletion_records', 'enrollments', 'grants', 'legal_holds', 'link_challenges',
-  'login_throttle', 'member_keys', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers',
+  'login_throttle', 'member_keys', 'member_slots', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers',
   'unlock_wraps', 'users',
 ];
 

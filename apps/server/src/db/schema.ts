@@ -96,6 +96,10 @@ export interface TransfersTable {
   link_slot: Bytes | null;
   link_auth_key: Bytes | null;
   manifest: Bytes | null;
+  /** The member sender's 64-byte signature over the manifest (§12.2); null without member slots, and once purged. */
+  manifest_signature: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
+  /** The fingerprint of the key that made `manifest_signature` (kept after the purge). */
+  signer_fingerprint: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
   total_bytes: number;
   closed_at: Millis | null;
   purged_at: Millis | null;
@@ -164,6 +168,21 @@ export interface GrantsTable {
   token_hash: Bytes;
   created_at: Millis;
   expires_at: Millis;
+}
+
+/** CK sealed to a member's certified key (§12.1): a recipient's slot, or the sender's own (self slot). */
+export interface MemberSlotsTable {
+  transfer_id: string;
+  /** The client-made slot id (22-char id), bound into the HPKE info; never the transfer's link slot id. */
+  slot_id: string;
+  user_id: string;
+  /** The recipient row this slot serves; null for the sender's self slot. */
+  recipient_id: string | null;
+  /** The certified fingerprint the slot was sealed to (32 bytes). */
+  fingerprint: Bytes;
+  /** HPKE enc ‖ ct: 80 bytes (X25519) or 113 (P-256). */
+  wrapped: Bytes;
+  created_at: Millis;
 }
 
 export interface AccessEventsTable {
@@ -285,6 +304,7 @@ export interface Database {
   link_challenges: LinkChallengesTable;
   openings: OpeningsTable;
   grants: GrantsTable;
+  member_slots: MemberSlotsTable;
   access_events: AccessEventsTable;
   audit_log: AuditLogTable;
   legal_holds: LegalHoldsTable;

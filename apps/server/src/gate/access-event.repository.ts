@@ -13,9 +13,10 @@ export type AccessEventKind =
   | 'code_locked'
   | 'code_rate_limited'
   | 'link_proof_failed'
-  /** A grant was issued: one download consumed. */
+  /** A grant was issued: one download consumed (detail 'self': the sender, from their inbox, consuming nothing). */
   | 'opened'
-  /** A client interrupted mid-download came back with its grant (nothing consumed). */
+  /** A client interrupted mid-download came back with its grant, or a member opened again from the inbox while
+   * holding one (nothing consumed). */
   | 'resumed'
   | 'download_complete';
 
@@ -57,17 +58,21 @@ export class AccessEventRepository {
     }).execute();
   }
 
-  /** Oldest first, with the recipient's address. */
+  /**
+   * Oldest first, with the recipient's address; for a member who is no recipient (the sender opening their own
+   * transfer from the inbox), the member's.
+   */
   async listForTransfer(transferId: string): Promise<AccessEventView[]> {
     const rows = await this.#db
       .selectFrom('access_events as e')
       .leftJoin('recipients as r', 'r.id', 'e.recipient_id')
-      .select(['e.kind', 'e.at', 'e.detail', 'r.email'])
+      .leftJoin('users as u', 'u.id', 'e.user_id')
+      .select(['e.kind', 'e.at', 'e.detail', 'r.email as recipientEmail', 'u.email as userEmail'])
       .where('e.transfer_id', '=', transferId)
       .orderBy('e.at')
       .orderBy('e.id')
       .execute();
-    return rows.map((r) => ({ kind: r.kind, recipient: r.email ?? null, at: r.at, detail: r.detail }));
+    return rows.map((r) => ({ kind: r.kind, recipient: r.recipientEmail ?? r.userEmail ?? null, at: r.at, detail: r.detail }));
   }
 }
 

@@ -94,6 +94,11 @@ export class DownloadService {
   async resume(transferId: string, grantToken: string | undefined, ip: string | null): Promise<GrantedTransferResponse> {
     const now = this.#deps.clock.now();
     const { transfer, grant } = await this.#authorize(transferId, grantToken, now);
+    if (transfer.link_slot_id === null) {
+      // A transfer to members only has no link slot to release: its grants resume from the inbox, which re-issues one
+      // without consuming anything while this one lives.
+      throw new AppError('grant_invalid', { detail: 'This transfer has no link: open it again from your inbox.', reason: `transfer ${transferId}: resume without a link` });
+    }
     const expiresAt = Math.min(now + LIMITS.grantIdleMs, transfer.expires_at ?? now);
     await this.#grants.slide(grant.id, expiresAt, now);
     const released = releaseTransfer(this.#deps.keystore, transfer, await this.#transfers.files(transferId), Math.max(expiresAt, grant.expires_at));

@@ -180,9 +180,16 @@ export class GateService {
     while (this.#mailing.size > 0) await Promise.allSettled([...this.#mailing]);
   }
 
-  /** The transfer if a new grant could be issued now; otherwise the 410 its state calls for (cause logged apart). */
+  /**
+   * The transfer if a new grant could be issued now; otherwise the 410 its state calls for (cause logged apart). A
+   * transfer sent to members only has no link: to the link routes it is a link that never existed, whatever its state.
+   */
   async #available(transferId: string, now: number): Promise<TransferRow> {
-    return requireAvailable(transferId, await this.#transfers.findById(transferId), now, { needsDownloadLeft: true });
+    const transfer = await this.#transfers.findById(transferId);
+    if (transfer !== undefined && transfer.state !== 'uploading' && transfer.link_slot_id === null) {
+      throw new AppError('link_unavailable', { reason: `transfer ${transferId}: no link (members only)` });
+    }
+    return requireAvailable(transferId, transfer, now, { needsDownloadLeft: true });
   }
 
   /**

@@ -54,6 +54,13 @@ export class GrantRepository {
     return this.#db.selectFrom('grants').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
   }
 
+  /** The live grants a member holds for a transfer (their download under way, not completed). */
+  async liveOf(trx: Executor, transferId: string, userId: string, now: number): Promise<GrantRow[]> {
+    return trx.selectFrom('grants').selectAll()
+      .where('transfer_id', '=', transferId).where('user_id', '=', userId).where('expires_at', '>', now)
+      .execute();
+  }
+
   /** Moves a live grant's idle expiry forward (never revives an expired one). */
   async slide(id: string, expiresAt: number, now: number): Promise<void> {
     await this.#db

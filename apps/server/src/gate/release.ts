@@ -1,28 +1,78 @@
-// What a live grant releases to its holder: SS (opened from its sealed form), the link slot, the encrypted
-// manifest and the stored files. Built the same way when the grant is issued and when a client resumes with it.
-import type { GrantedTransferResponse } from '@valise/protocol';
+// What a live grant releases to its holder: SS (opened from its sealed form), the encrypted manifest and the stored
+// files, with what opens CK for this holder: the link slot (releaseTransfer), or the member's own slot with the
+// sender's manifest signature (releaseToMember). Built the same way when the grant is issued and when a client
+// resumes with it.
+import type { GrantedTransferResponse, MemberOpenResponse } from '@valise/protocol';
 import type { Keystore } from '../keystore.js';
 import { openServerShare } from '../transfers/server-share.js';
 import type { TransferRepository, TransferRow } from '../transfers/transfer.repository.js';
 
 type StoredFile = Awaited<ReturnType<TransferRepository['files']>>[number];
 
+/** What every release holds. */
+type CommonRelease = Pick<GrantedTransferResponse, 'grantExpiresAt' | 'transferExpiresAt' | 'serverShare' | 'manifest' | 'files'>;
+
+function releaseCommon(keystore: Keystore, transfer: TransferRow, files: readonly StoredFile[], grantExpiresAt: number): CommonRelease {
+  if (transfer.ss_enc === null || transfer.manifest === null) throw new Error(`transfer ${transfer.id} is ready but lacks its secrets`);
+  const share = openServerShare(keystore, transfer.id, { sealed: transfer.ss_enc, epoch: transfer.ss_epoch });
+  return {
+    grantExpiresAt,
+    transferExpiresAt: transfer.expires_at ?? grantExpiresAt,
+    serverShare: Buffer.from(share).toString('base64url'),
+    manifest: Buffer.from(transfer.manifest).toString('base64url'),
+    files: files.map((f) => ({ fileId: f.id, ciphertextSize: f.ciphertext_size, partCount: f.part_count })),
+  };
+}
+
+/** To a holder who came through the link: the link slot. */
 export function releaseTransfer(
   keystore: Keystore,
   transfer: TransferRow,
   files: readonly StoredFile[],
   grantExpiresAt: number,
 ): GrantedTransferResponse {
-  if (transfer.ss_enc === null || transfer.link_slot === null || transfer.link_slot_id === null || transfer.manifest === null) {
-    throw new Error(`transfer ${transfer.id} is ready but lacks its secrets`);
-  }
-  const share = openServerShare(keystore, transfer.id, { sealed: transfer.ss_enc, epoch: transfer.ss_epoch });
+  if (transfer.link_slot === null || transfer.link_slot_id === null) throw new Error(`transfer ${transfer.id} is ready but lacks its secrets`);
+  const common = releaseCommon(keystore, transfer, files, grantExpiresAt);
   return {
-    grantExpiresAt,
-    transferExpiresAt: transfer.expires_at ?? grantExpiresAt,
-    serverShare: Buffer.from(share).toString('base64url'),
+    grantExpiresAt: common.grantExpiresAt,
+    transferExpiresAt: common.transferExpiresAt,
+    serverShare: common.serverShare,
     linkSlot: { slotId: transfer.link_slot_id, wrapped: Buffer.from(transfer.link_slot).toString('base64url') },
-    manifest: Buffer.from(transfer.manifest).toString('base64url'),
-    files: files.map((f) => ({ fileId: f.id, ciphertextSize: f.ciphertext_size, partCount: f.part_count })),
+    manifest: common.manifest,
+    files: common.files,
+  };
+}
+
+/** The member's own slot, as stored at finalize. */
+export interface ReleasedSlot {
+  readonly slot_id: string;
+  readonly wrapped: Uint8Array;
+}
+
+/** To a member opening from their inbox: their own member slot, the manifest signature and who signed it. */
+export function releaseToMember(
+  keystore: Keystore,
+  transfer: TransferRow,
+  files: readonly StoredFile[],
+  grantExpiresAt: number,
+  slot: ReleasedSlot,
+  sender: { readonly memberId: string; readonly email: string },
+): Omit<MemberOpenResponse, 'grantToken'> {
+  if (transfer.manifest_signature === null || transfer.signer_fingerprint === null) {
+    throw new Error(`transfer ${transfer.id} has member slots but no manifest signature`);
+  }
+  const common = releaseCommon(keystore, transfer, files, grantExpiresAt);
+  return {
+    grantExpiresAt: common.grantExpiresAt,
+    transferExpiresAt: common.transferExpiresAt,
+    serverShare: common.serverShare,
+    memberSlot: { slotId: slot.slot_id, wrapped: Buffer.from(slot.wrapped).toString('base64url') },
+    manifest: common.manifest,
+    manifestSignature: {
+      signerFingerprint: Buffer.from(transfer.signer_fingerprint).toString('base64url'),
+      signature: Buffer.from(transfer.manifest_signature).toString('base64url'),
+    },
+    sender,
+    files: common.files,
   };
 }

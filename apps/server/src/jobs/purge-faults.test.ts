@@ -1,7 +1,9 @@
 // A crash at every step boundary of the purge (a fault thrown from the hook stands for it), then a restart (a new
 // PurgeJob over the same database and storage): the restart completes the purge, and nothing happens twice.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
+import { newId } from '../accounts/tokens.js';
 import { sha256Of, describeEachStore, type SentTransfer, type StoreSuite } from '../transfers/transfer-test-kit.js';
 import { PurgeJob, type PurgeFaults, type PurgeStep } from './purge.job.js';
 
@@ -40,6 +42,7 @@ describeEachStore('purge: a crash at any step, then a restart', (s) => {
       // Two transfers in one batch, closed two ways: one expired with three blobs, one revoked with one.
       const expired = await s.h.send(s.alice, { sizes: [10, 20, 30], expiresInSeconds: 3600 });
       const revoked = await s.h.send(s.alice, { sizes: [40] });
+      await addMemberSlot(s, expired);
       assert.equal((await s.h.grant(expired, 'r@lab.example')).status, 200, 'a live grant to destroy');
       assert.equal((await s.h.request('POST', `/transfers/${revoked.transferId}/revoke`, { token: s.alice.token, body: {} })).status, 200);
       const keys = [...(await s.h.blobKeys(expired.transferId)), ...(await s.h.blobKeys(revoked.transferId))];
@@ -58,6 +61,7 @@ describeEachStore('purge: a crash at any step, then a restart', (s) => {
       };
       await assert.rejects(job(`crashed-${runs}`, { faults, blobConcurrency: 1 }).runOnce(), /injected crash/);
       assert.equal(goneAtCrash, scenario.goneAtCrash, 'the crash happened where the scenario says');
+      assert.equal(await count(s, 'member_slots', expired.transferId), scenario.step === 'claimed' ? 1 : 0, 'member slots go with the secrets');
 
       const committed = scenario.step === 'recorded';
       for (const sent of [expired, revoked]) {
@@ -106,7 +110,17 @@ function transfer(s: StoreSuite, id: string) {
   return s.h.db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-async function count(s: StoreSuite, table: 'deletion_records' | 'parts' | 'grants' | 'openings' | 'link_challenges', id: string): Promise<number> {
+/** A member slot and a manifest signature on a link transfer (the inbox tests make real ones): secrets to destroy. */
+async function addMemberSlot(s: StoreSuite, sent: SentTransfer): Promise<void> {
+  const recipient = await s.h.db.selectFrom('recipients').select('id').where('transfer_id', '=', sent.transferId).executeTakeFirstOrThrow();
+  await s.h.db.insertInto('member_slots').values({
+    transfer_id: sent.transferId, slot_id: newId(), user_id: s.alice.id, recipient_id: recipient.id, fingerprint: randomBytes(32), wrapped: randomBytes(80),
+    created_at: s.h.clock.now(),
+  }).execute();
+  await s.h.db.updateTable('transfers').set({ manifest_signature: randomBytes(64), signer_fingerprint: randomBytes(32) }).where('id', '=', sent.transferId).execute();
+}
+
+async function count(s: StoreSuite, table: 'deletion_records' | 'parts' | 'grants' | 'openings' | 'link_challenges' | 'member_slots', id: string): Promise<number> {
   const rows = await s.h.db.selectFrom(table).select('transfer_id').where('transfer_id', '=', id).execute();
   return rows.length;
 }
@@ -121,8 +135,8 @@ async function assertPurgedOnce(s: StoreSuite, sent: SentTransfer, reason: strin
   const row = await transfer(s, sent.transferId);
   assert.equal(row.state, 'purged');
   assert.equal(row.close_reason, reason);
-  assert.deepEqual([row.ss_enc, row.link_slot, row.link_auth_key, row.manifest], [null, null, null, null]);
-  for (const table of ['parts', 'grants', 'openings', 'link_challenges'] as const) {
+  assert.deepEqual([row.ss_enc, row.link_slot, row.link_auth_key, row.manifest, row.manifest_signature], [null, null, null, null, null]);
+  for (const table of ['parts', 'grants', 'openings', 'link_challenges', 'member_slots'] as const) {
     assert.equal(await count(s, table, sent.transferId), 0, `no ${table} row left`);
   }
   const records = await s.h.db.selectFrom('deletion_records').selectAll().where('transfer_id', '=', sent.transferId).execute();

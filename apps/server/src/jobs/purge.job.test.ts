@@ -1,5 +1,6 @@
 // The purge job on both databases and both blob stores: closing rules, crypto-shredding, blobs verified gone.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { it } from 'node:test';
 import pg from 'pg';
@@ -25,6 +26,13 @@ describeEachStore('purge job', (s, { dialect }) => {
     const sent = await s.h.send(s.alice, { sizes: [9_000_000, 10], expiresInSeconds: 3600 });
     const granted = await s.h.grant(sent, 'r@lab.example');
     assert.equal(granted.status, 200);
+    // A member slot and a manifest signature beside the link (the inbox tests make real ones).
+    const recipient = await s.h.db.selectFrom('recipients').select('id').where('transfer_id', '=', sent.transferId).executeTakeFirstOrThrow();
+    await s.h.db.insertInto('member_slots').values({
+      transfer_id: sent.transferId, slot_id: newId(), user_id: s.alice.id, recipient_id: recipient.id, fingerprint: randomBytes(32), wrapped: randomBytes(80),
+      created_at: s.h.clock.now(),
+    }).execute();
+    await s.h.db.updateTable('transfers').set({ manifest_signature: randomBytes(64), signer_fingerprint: randomBytes(32) }).where('id', '=', sent.transferId).execute();
     const keys = await s.h.blobKeys(sent.transferId);
     assert.equal(keys.length, 3);
     s.h.clock.advance(3600 * 1000 + 5000);
@@ -40,6 +48,8 @@ describeEachStore('purge job', (s, { dialect }) => {
     assert.equal(t.link_slot, null);
     assert.equal(t.link_auth_key, null);
     assert.equal(t.manifest, null);
+    assert.equal(t.manifest_signature, null);
+    assert.deepEqual(await s.h.db.selectFrom('member_slots').select('slot_id').where('transfer_id', '=', sent.transferId).execute(), [], 'no member slot survives');
     for (const key of keys) assert.equal(await s.h.server.ctx.blobs.stat(key), null);
     const stored = await s.h.storedKeys();
     assert.ok(keys.every((k) => !stored.includes(k)), 'not listed by the store either');

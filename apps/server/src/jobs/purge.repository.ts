@@ -75,8 +75,8 @@ export class PurgeRepository {
   }
 
   /**
-   * Step 1, one transaction for the batch: SS, the link slot, the link-auth key and the manifest are gone, and so
-   * is every way in (grants, openings, challenges). Idempotent. Returns the ids it applied to: those still closed
+   * Step 1, one transaction for the batch: SS, the link slot, the link-auth key, the member slots, the manifest and
+   * its signature are gone, and so is every way in (grants, openings, challenges). Idempotent. Returns the ids it applied to: those still closed
    * and not held now (a hold placed since the batch was chosen keeps its transfer whole).
    */
   async destroySecrets(ids: readonly string[]): Promise<string[]> {
@@ -85,7 +85,7 @@ export class PurgeRepository {
       for (const chunk of chunks(ids)) {
         const rows = await trx
           .updateTable('transfers')
-          .set({ ss_enc: null, link_slot: null, link_auth_key: null, manifest: null })
+          .set({ ss_enc: null, link_slot: null, link_auth_key: null, manifest: null, manifest_signature: null })
           .where('id', 'in', chunk)
           .where(this.#state(), '=', 'closed')
           .where((eb) => eb.not(eb.exists(activeHold(eb))))
@@ -94,6 +94,7 @@ export class PurgeRepository {
         const done = rows.map((r) => r.id);
         applied.push(...done);
         if (done.length === 0) continue;
+        await trx.deleteFrom('member_slots').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('grants').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('openings').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('link_challenges').where('transfer_id', 'in', done).execute();

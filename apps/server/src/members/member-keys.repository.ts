@@ -59,6 +59,18 @@ export class MemberKeyRepository {
     return query.executeTakeFirst();
   }
 
+  /** The keys of the members with these (lowercase) addresses, with their current address and status. */
+  async findManyWithUser(emails: readonly string[], trx: Executor = this.#db): Promise<MemberKeyWithUser[]> {
+    const rows: MemberKeyWithUser[] = [];
+    // Far below SQLite's bound-parameter cap.
+    for (let i = 0; i < emails.length; i += 500) {
+      rows.push(...await trx.selectFrom('member_keys').innerJoin('users', 'users.id', 'member_keys.user_id')
+        .selectAll('member_keys').select(['users.email', 'users.status'])
+        .where('users.email', 'in', emails.slice(i, i + 500)).execute());
+    }
+    return rows;
+  }
+
   /** Every key, oldest first (the service decides which are certified: that depends on the configured org key). */
   list(trx: Executor = this.#db): Promise<MemberKeyWithUser[]> {
     return trx.selectFrom('member_keys').innerJoin('users', 'users.id', 'member_keys.user_id')

@@ -1,7 +1,7 @@
 // Member key rules (docs/format.md §11): first set-up, unlock methods, certified public keys, certification.
 // The server checks shapes and who may do what; it stores the member's bytes as sent and never decrypts them.
 import {
-  ACCOUNT_KEY_WRAP_SIZE, ARGON2_MAX, ARGON2_MIN, type MemberKeyRecord, fromBase64Url, isCryptoError, memberKeyFingerprint,
+  ACCOUNT_KEY_WRAP_SIZE, ARGON2_MAX, ARGON2_MIN, type KemName, type MemberKeyRecord, fromBase64Url, isCryptoError, memberKeyFingerprint,
   orgPublicKeyFromText, parseMemberKeyRecord, plaintextSizeOf, toBase64Url, verifyMemberCertificate,
 } from '@valise/crypto';
 import {
@@ -30,6 +30,14 @@ export interface MemberKeyServiceDeps {
 export interface KeyOwner {
   readonly id: string;
   readonly email: string;
+}
+
+/** A member's current certified key, as other parts of the server need it (member slots). */
+export interface CertifiedKey {
+  readonly memberId: string;
+  readonly email: string;
+  readonly fingerprint: Uint8Array;
+  readonly kem: KemName;
 }
 
 const FINGERPRINT_BYTES = 32;
@@ -152,14 +160,44 @@ export class MemberKeyService {
    */
   async lookup(by: { memberId: string } | { email: string }): Promise<PublicMemberKey> {
     const row = await this.#keys.findWithUser('email' in by ? { email: by.email.trim().toLowerCase() } : by);
-    const unavailable = (reason: string) => new AppError('member_key_unavailable', { reason });
-    if (!row) throw unavailable('no member or no key');
-    if (row.status !== 'active') throw unavailable(`member ${row.user_id} is ${row.status}`);
-    if (row.certificate === null) throw unavailable(`key of ${row.user_id} not certified`);
+    if (!row) throw new AppError('member_key_unavailable', { reason: 'no member or no key' });
+    const checked = await this.#certified(row);
+    if (typeof checked === 'string') throw new AppError('member_key_unavailable', { reason: checked });
+    return { memberId: row.user_id, email: row.email, record: row.record, certificate: toBase64Url(row.certificate!) };
+  }
+
+  /**
+   * The keys lookup() would serve, for the members with these addresses (lowercase): active, certified under the
+   * configured organisation key, naming the member. Every other address is absent from the map, its reason in
+   * `unavailable` (for logs only: callers answer alike for every cause, as lookup() does).
+   */
+  async certifiedByEmail(emails: readonly string[]): Promise<{ keys: Map<string, CertifiedKey>; unavailable: Map<string, string> }> {
+    const keys = new Map<string, CertifiedKey>();
+    const unavailable = new Map<string, string>();
+    const rows = await this.#keys.findManyWithUser([...new Set(emails)]);
+    for (const row of rows) {
+      const checked = await this.#certified(row);
+      if (typeof checked === 'string') unavailable.set(row.email, checked);
+      else keys.set(row.email, checked);
+    }
+    for (const email of emails) if (!keys.has(email) && !unavailable.has(email)) unavailable.set(email, 'no member or no key');
+    return { keys, unavailable };
+  }
+
+  /** A member's key as lookup() would serve it, or why not (for logs). */
+  async certifiedById(memberId: string): Promise<CertifiedKey | string> {
+    const row = await this.#keys.findWithUser({ memberId });
+    return row ? this.#certified(row) : 'no member or no key';
+  }
+
+  /** The key, if servable; otherwise the reason (logged, never sent). */
+  async #certified(row: MemberKeyWithUser): Promise<CertifiedKey | string> {
+    if (row.status !== 'active') return `member ${row.user_id} is ${row.status}`;
+    if (row.certificate === null) return `key of ${row.user_id} not certified`;
     const record = parseStored(row);
-    if (record.memberId !== row.user_id || record.email !== row.email) throw unavailable(`record of ${row.user_id} names another address`);
-    if (!(await this.#verifies(row, record))) throw unavailable(`certificate of ${row.user_id} does not verify with the configured organisation key`);
-    return { memberId: row.user_id, email: row.email, record: row.record, certificate: toBase64Url(row.certificate) };
+    if (record.memberId !== row.user_id || record.email !== row.email) return `record of ${row.user_id} names another address`;
+    if (!(await this.#verifies(row, record))) return `certificate of ${row.user_id} does not verify with the configured organisation key`;
+    return { memberId: row.user_id, email: row.email, fingerprint: new Uint8Array(row.fingerprint), kem: record.kem };
   }
 
   /**

@@ -5,9 +5,11 @@ import { DownloadService } from '../gate/download.service.js';
 import { downloadRoutes } from '../gate/download.routes.js';
 import { GateService } from '../gate/gate.service.js';
 import { gateRoutes } from '../gate/gate.routes.js';
+import { InboxNotifier } from '../inbox/inbox-notices.js';
 import { NotifyJob } from '../jobs/notify.job.js';
 import { PurgeJob } from '../jobs/purge.job.js';
 import { createShareKeyShredder } from '../jobs/share-key-shredder.js';
+import type { MemberKeyService } from '../members/member-keys.service.js';
 import { DataClassService } from '../retention/data-class.service.js';
 import type { MemberAuth } from './member-auth.js';
 import { PartService } from './part.service.js';
@@ -30,15 +32,20 @@ export interface TransferDomain {
   readonly gate: GateService;
   readonly downloads: DownloadService;
   readonly purge: PurgeJob;
+  /** The e-mails telling member recipients that a transfer waits in their inbox. */
+  readonly inboxNotices: InboxNotifier;
   /** The HTTP routes: /transfers (members), /open (the gate), /download (grant holders). */
   readonly plugins: readonly DomainPlugin[];
   readonly jobs: readonly TransferJob[];
 }
 
-export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): TransferDomain {
+export function createTransferDomain(ctx: ServerContext, auth: MemberAuth, memberKeys: MemberKeyService): TransferDomain {
   const { config, database: handle, keystore, clock, blobs, mailer, audit, logger } = ctx;
   const dataClasses = new DataClassService({ handle, audit, clock, limits: config.limits });
-  const transfers = new TransferService({ handle, keystore, clock, audit, limits: config.limits, dataClasses, publicUrl: config.publicUrl });
+  const inboxNotices = new InboxNotifier({ mailer, logger, publicUrl: config.publicUrl });
+  const transfers = new TransferService({
+    handle, keystore, clock, audit, limits: config.limits, dataClasses, publicUrl: config.publicUrl, memberKeys, inboxNotices,
+  });
   const views = new TransferViewService({ handle });
   const parts = new PartService({ handle, blobs, clock, logger });
   const gate = new GateService({ handle, keystore, clock, mailer, logger });
@@ -48,9 +55,11 @@ export function createTransferDomain(ctx: ServerContext, auth: MemberAuth): Tran
   // Code e-mails leave after their answer (see GateService.requestCode); shutdown waits for them before the
   // mailer closes.
   const codeMail: TransferJob = { name: 'code-mail', start: () => undefined, stop: () => gate.drain() };
+  // The same for the inbox notices finalize leaves behind.
+  const inboxMail: TransferJob = { name: 'inbox-mail', start: () => undefined, stop: () => inboxNotices.drain() };
   return {
-    dataClasses, transfers, views, parts, gate, downloads, purge,
+    dataClasses, transfers, views, parts, gate, downloads, purge, inboxNotices,
     plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
-    jobs: [purge, codeMail, notify, createShareKeyShredder(ctx, dataClasses)],
+    jobs: [purge, codeMail, inboxMail, notify, createShareKeyShredder(ctx, dataClasses)],
   };
 }

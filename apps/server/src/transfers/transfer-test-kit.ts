@@ -189,6 +189,7 @@ export class Harness {
 
   async mailsTo(email: string): Promise<string[]> {
     await this.domain.gate.drain();
+    await this.domain.inboxNotices.drain();
     const dir = (this.server.ctx.mailer as OutboxMailer).dir;
     const names = await readdir(dir).catch(() => [] as string[]);
     const mails = await Promise.all(names.sort().map((n) => readFile(join(dir, n), 'utf8')));

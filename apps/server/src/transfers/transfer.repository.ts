@@ -24,13 +24,31 @@ export interface NewTransfer {
   readonly recipients: readonly { readonly id: string; readonly email: string }[];
 }
 
+/** A transfer's link: the link slot and the link-auth key A (docs/format.md §6). */
+export interface LinkValues {
+  readonly slotId: string;
+  readonly slot: Uint8Array;
+  readonly authKey: Uint8Array;
+}
+
+/** A member slot as finalize stores it (docs/format.md §12.1). */
+export interface NewMemberSlot {
+  readonly slotId: string;
+  readonly userId: string;
+  /** null for the sender's self slot. */
+  readonly recipientId: string | null;
+  readonly fingerprint: Uint8Array;
+  readonly wrapped: Uint8Array;
+}
+
 export interface FinalizeValues {
   readonly now: number;
   readonly expiresAt: number;
-  readonly linkSlotId: string;
-  readonly linkSlot: Uint8Array;
-  readonly linkAuthKey: Uint8Array;
+  /** null: a transfer to members only, opened from their inboxes. */
+  readonly link: LinkValues | null;
   readonly manifest: Uint8Array;
+  readonly signature: { readonly signature: Uint8Array; readonly signerFingerprint: Uint8Array } | null;
+  readonly memberSlots: readonly NewMemberSlot[];
 }
 
 // SQLite caps bound parameters per statement (32766 in current builds); batches stay well below it.
@@ -196,7 +214,7 @@ export class TransferRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  /** uploading → ready, once; false when the transfer was not uploading any more. */
+  /** uploading → ready, once, with the link and member slots; false when the transfer was not uploading any more. */
   async markReady(trx: Executor, id: string, v: FinalizeValues): Promise<boolean> {
     const result = await trx
       .updateTable('transfers')
@@ -204,15 +222,29 @@ export class TransferRepository {
         state: 'ready',
         finalized_at: v.now,
         expires_at: v.expiresAt,
-        link_slot_id: v.linkSlotId,
-        link_slot: v.linkSlot,
-        link_auth_key: v.linkAuthKey,
+        link_slot_id: v.link?.slotId ?? null,
+        link_slot: v.link?.slot ?? null,
+        link_auth_key: v.link?.authKey ?? null,
         manifest: v.manifest,
+        manifest_signature: v.signature?.signature ?? null,
+        signer_fingerprint: v.signature?.signerFingerprint ?? null,
       })
       .where('id', '=', id)
       .where('state', '=', 'uploading')
       .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    if (result.numUpdatedRows !== 1n) return false;
+    const slots = v.memberSlots.map((m) => ({
+      transfer_id: id, slot_id: m.slotId, user_id: m.userId, recipient_id: m.recipientId, fingerprint: m.fingerprint, wrapped: m.wrapped, created_at: v.now,
+    }));
+    for (let i = 0; i < slots.length; i += INSERT_BATCH) {
+      await trx.insertInto('member_slots').values(slots.slice(i, i + INSERT_BATCH)).execute();
+    }
+    return true;
+  }
+
+  /** Every recipient of the transfer (address order). */
+  async recipientsOf(transferId: string, db: Executor = this.#db): Promise<RecipientRow[]> {
+    return db.selectFrom('recipients').selectAll().where('transfer_id', '=', transferId).orderBy('email').execute();
   }
 
   /** Closes the transfer if it is in one of `from`; false when it was not. */

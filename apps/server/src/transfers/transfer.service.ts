@@ -1,5 +1,5 @@
 // The sender's side of a transfer: create (policy, quota, SS), resume status, finalize, revoke.
-import { LINK_SLOT_SIZE } from '@valise/crypto';
+import { LINK_SLOT_SIZE, SIGNATURE_SIZE, memberSlotSize } from '@valise/crypto';
 import type {
   CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, TransferPolicy, UploadStatus,
 } from '@valise/protocol';
@@ -12,11 +12,12 @@ import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import { GrantRepository } from '../gate/grant.repository.js';
+import type { MemberKeyService } from '../members/member-keys.service.js';
 import { dataClassView, type DataClassService } from '../retention/data-class.service.js';
 import { PartRepository } from './part.repository.js';
 import { newServerShare, openServerShare } from './server-share.js';
-import { MIN_EXPIRY_MS, bytesInWords, durationInWords, planTransfer } from './transfer.policy.js';
-import { TransferRepository, type TransferRow } from './transfer.repository.js';
+import { MIN_EXPIRY_MS, bytesInWords, durationInWords, normalizeEmail, planTransfer } from './transfer.policy.js';
+import { TransferRepository, type LinkValues, type NewMemberSlot, type TransferRow } from './transfer.repository.js';
 
 export interface TransferServiceDeps {
   readonly handle: DatabaseHandle;
@@ -27,6 +28,28 @@ export interface TransferServiceDeps {
   readonly dataClasses: DataClassService;
   /** Without a trailing slash. */
   readonly publicUrl: string;
+  /** Whose keys member slots may be sealed to: active members' keys certified by the organisation key. */
+  readonly memberKeys: Pick<MemberKeyService, 'certifiedByEmail' | 'certifiedById'>;
+  readonly inboxNotices?: InboxNotices;
+}
+
+/** What the inbox notice needs once a transfer reached members' inboxes (sent after the answer, never awaited). */
+export interface InboxNotices {
+  addressed(facts: {
+    readonly transferId: string;
+    readonly senderEmail: string;
+    /** Member recipients with a slot (never the sender). */
+    readonly recipients: readonly string[];
+    readonly fileCount: number;
+    readonly expiresAt: number;
+  }): void;
+}
+
+interface CheckedMemberSlots {
+  readonly slots: readonly NewMemberSlot[];
+  readonly signature: { readonly signature: Uint8Array; readonly signerFingerprint: Uint8Array } | null;
+  /** The member recipients to tell (not the sender). */
+  readonly notify: readonly string[];
 }
 
 /** The signed-in member acting as sender. */
@@ -131,18 +154,18 @@ export class TransferService {
     };
   }
 
-  /** Freezes the transfer: every part is there; the link slot, A and the manifest are stored; the clock starts. */
+  /**
+   * Freezes the transfer: every part is there; the link (link slot and A) and/or the member slots, the manifest and
+   * its signature are stored in one transaction; the clock starts. Member recipients are then told by e-mail.
+   */
   async finalize(sender: Sender, transferId: string, request: FinalizeRequest): Promise<FinalizeResponse> {
     const { handle, clock, audit, publicUrl } = this.#deps;
-    await this.#owned(sender, transferId);
-    const linkSlot = strictBase64Url(request.linkSlot.wrapped, 'linkSlot.wrapped');
-    if (linkSlot.length !== LINK_SLOT_SIZE) {
-      throw new AppError('validation_failed', { detail: `linkSlot.wrapped must be ${LINK_SLOT_SIZE} bytes (got ${linkSlot.length}).` });
-    }
-    const linkAuthKey = strictBase64Url(request.linkAuthKey, 'linkAuthKey');
-    if (linkAuthKey.length !== 32) throw new AppError('validation_failed', { detail: 'linkAuthKey must be 32 bytes.' });
+    const owned = await this.#owned(sender, transferId);
+    if (owned.state !== 'uploading') throw new AppError('transfer_not_uploading');
+    const link = checkLink(request);
     const manifest = strictBase64Url(request.manifest, 'manifest');
     if (manifest.length === 0) throw new AppError('validation_failed', { detail: 'The manifest is empty.' });
+    const members = await this.#checkMemberSlots(sender, transferId, request, link);
 
     const now = clock.now();
     let expiresAt = 0;
@@ -161,15 +184,101 @@ export class TransferService {
         expiresAt = Math.min(now + transfer.expires_in_ms, transfer.created_at + dataClass.maxExpiryMs);
         if (expiresAt <= now) throw new AppError('expiry_out_of_range', { detail: `This upload took longer than the data class "${dataClass.name}" lets a transfer live (${durationInWords(dataClass.maxExpiryMs)} from its creation).` });
         await this.#transfers.markReady(trx, transferId, {
-          now, expiresAt, linkSlotId: request.linkSlot.slotId, linkSlot, linkAuthKey, manifest,
+          now, expiresAt, link, manifest, signature: members.signature, memberSlots: members.slots,
         });
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('conflict', { detail: 'This link slot id is already in use; make a new one.' });
       throw error;
     }
-    await audit.append({ actor: sender.id, action: 'transfer.finalized', target: transferId, detail: { expiresAt } });
-    return { transferId, expiresAt, linkBase: `${publicUrl}/t/${transferId}` };
+    await audit.append({
+      actor: sender.id, action: 'transfer.finalized', target: transferId,
+      detail: { expiresAt, memberSlots: members.slots.length, link: link !== null },
+    });
+    if (members.notify.length > 0) {
+      const fileCount = (await this.#transfers.files(transferId)).length;
+      this.#deps.inboxNotices?.addressed({ transferId, senderEmail: sender.email, recipients: members.notify, fileCount, expiresAt });
+    }
+    return { transferId, expiresAt, linkBase: link === null ? null : `${publicUrl}/t/${transferId}` };
+  }
+
+  /**
+   * The member slots' rules (docs/format.md §12): each names a recipient of this transfer or the sender (the self
+   * slot), once; slot ids are distinct (the link slot's too); each was sealed to the member's current certified key,
+   * with the length that key's KEM gives; they come with the sender's manifest signature; and a recipient without a
+   * slot needs the link.
+   */
+  async #checkMemberSlots(sender: Sender, transferId: string, request: FinalizeRequest, link: LinkValues | null): Promise<CheckedMemberSlots> {
+    const requested = request.memberSlots ?? [];
+    if (link === null && requested.length === 0) {
+      throw new AppError('validation_failed', { detail: 'Give a link (linkSlot and linkAuthKey), member slots (memberSlots), or both.' });
+    }
+    const signature = await this.#checkSignature(sender, request, requested.length > 0);
+
+    const recipients = await this.#transfers.recipientsOf(transferId);
+    const byEmail = new Map(recipients.map((r) => [r.email, r]));
+    const emails = new Set<string>();
+    const slotIds = new Set<string>(link === null ? [] : [link.slotId]);
+    const parsed = requested.map((slot) => {
+      const email = normalizeEmail(slot.email);
+      const bad = (why: string) => new AppError('member_slot_invalid', { detail: `The member slot for ${email} ${why}.` });
+      const recipient = byEmail.get(email);
+      if (!recipient && email !== sender.email) throw bad('does not name a recipient of this transfer (or you)');
+      if (emails.has(email)) throw bad('is given twice');
+      emails.add(email);
+      if (!isCanonicalId(slot.slotId)) throw bad('has a slot id that is not a canonical 16-byte id');
+      if (slotIds.has(slot.slotId)) throw bad('has a slot id already used by another slot of this transfer');
+      slotIds.add(slot.slotId);
+      const fingerprint = strictBase64Url(slot.fingerprint, 'memberSlots.fingerprint');
+      const wrapped = strictBase64Url(slot.wrapped, 'memberSlots.wrapped');
+      return { email, recipientId: recipient?.id ?? null, slotId: slot.slotId, fingerprint, wrapped };
+    });
+
+    const { keys, unavailable } = await this.#deps.memberKeys.certifiedByEmail(parsed.map((p) => p.email));
+    const slots = parsed.map((p): NewMemberSlot => {
+      const key = keys.get(p.email);
+      if (!key || !sameBytes(key.fingerprint, p.fingerprint)) {
+        // One answer for every cause (as the key lookup gives one 404): the client fetches the key again.
+        throw new AppError('member_key_changed', {
+          detail: `The slot for ${p.email} is not sealed to their current certified key: fetch their key again, or send them the link.`,
+          reason: `transfer ${transferId}: slot for ${p.email}: ${key ? 'another fingerprint' : unavailable.get(p.email) ?? 'no key'}`,
+        });
+      }
+      const size = memberSlotSize(key.kem);
+      if (p.wrapped.length !== size) {
+        throw new AppError('member_slot_invalid', { detail: `The member slot for ${p.email} must be ${size} bytes for a ${key.kem} key (got ${p.wrapped.length}).` });
+      }
+      return { slotId: p.slotId, userId: key.memberId, recipientId: p.recipientId, fingerprint: p.fingerprint, wrapped: p.wrapped };
+    });
+
+    const covered = new Set(slots.map((s) => s.recipientId));
+    const uncovered = recipients.filter((r) => !covered.has(r.id)).map((r) => r.email);
+    if (link === null && uncovered.length > 0) {
+      const named = uncovered.length > 10 ? `${uncovered.slice(0, 10).join(', ')} and ${uncovered.length - 10} more` : uncovered.join(', ');
+      throw new AppError('link_required', { detail: `No member slot for ${named}: these recipients need the link.` });
+    }
+    const notify = parsed.filter((p) => p.recipientId !== null && p.email !== sender.email).map((p) => p.email);
+    return { slots, signature, notify };
+  }
+
+  /** The manifest signature: 64 bytes, named by the sender's own current certified key; required with member slots. */
+  async #checkSignature(sender: Sender, request: FinalizeRequest, required: boolean): Promise<CheckedMemberSlots['signature']> {
+    const given = request.manifestSignature;
+    if (given === undefined) {
+      if (required) throw new AppError('manifest_signature_invalid', { detail: 'Member slots need the sender\'s manifest signature (manifestSignature).' });
+      return null;
+    }
+    const signature = strictBase64Url(given.signature, 'manifestSignature.signature');
+    if (signature.length !== SIGNATURE_SIZE) throw new AppError('manifest_signature_invalid', { detail: `The manifest signature must be ${SIGNATURE_SIZE} bytes.` });
+    const signerFingerprint = strictBase64Url(given.signerFingerprint, 'manifestSignature.signerFingerprint');
+    const mine = await this.#deps.memberKeys.certifiedById(sender.id);
+    if (typeof mine === 'string' || !sameBytes(mine.fingerprint, signerFingerprint)) {
+      throw new AppError('manifest_signature_invalid', {
+        detail: 'The manifest signature does not name your current certified key: fetch your keys again.',
+        reason: `sender ${sender.id}: ${typeof mine === 'string' ? mine : 'another fingerprint'}`,
+      });
+    }
+    return { signature, signerFingerprint };
   }
 
   /**
@@ -194,6 +303,31 @@ export class TransferService {
     if (!transfer) throw new AppError('not_found');
     return transfer;
   }
+}
+
+/** The link slot and A, both or neither. */
+function checkLink(request: FinalizeRequest): LinkValues | null {
+  if (request.linkSlot === undefined && request.linkAuthKey === undefined) return null;
+  if (request.linkSlot === undefined || request.linkAuthKey === undefined) {
+    throw new AppError('validation_failed', { detail: 'A link needs both linkSlot and linkAuthKey.' });
+  }
+  const slot = strictBase64Url(request.linkSlot.wrapped, 'linkSlot.wrapped');
+  if (slot.length !== LINK_SLOT_SIZE) {
+    throw new AppError('validation_failed', { detail: `linkSlot.wrapped must be ${LINK_SLOT_SIZE} bytes (got ${slot.length}).` });
+  }
+  const authKey = strictBase64Url(request.linkAuthKey, 'linkAuthKey');
+  if (authKey.length !== 32) throw new AppError('validation_failed', { detail: 'linkAuthKey must be 32 bytes.' });
+  return { slotId: request.linkSlot.slotId, slot, authKey };
+}
+
+/** A 22-character id that decodes to 16 bytes and encodes back to itself (ids are bound into the slot's HPKE info). */
+function isCanonicalId(text: string): boolean {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.length === 16 && bytes.toString('base64url') === text;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 }
 
 /** Decodes base64url, refusing non-canonical text (trailing bits set), so one value has one encoding. */

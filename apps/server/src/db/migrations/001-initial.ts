@@ -109,6 +109,10 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('link_slot', blob)
         .addColumn('link_auth_key', blob)
         .addColumn('manifest', blob)
+        // The member sender's signature over the manifest (docs/format.md §12.2) and the key it names; stored for the
+        // recipients, who verify it (the server cannot: it never sees the plaintext manifest).
+        .addColumn('manifest_signature', blob, (c) => c.check(sql`length(manifest_signature) = 64`))
+        .addColumn('signer_fingerprint', blob, (c) => c.check(sql`length(signer_fingerprint) = 32`))
         .addColumn('total_bytes', 'bigint', (c) => c.notNull().check(sql`total_bytes >= 0`))
         .addColumn('closed_at', ms)
         .addColumn('purged_at', ms)
@@ -117,6 +121,8 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('expiry_warned_at', ms)
         // The download limit holds even if some code path forgets the atomic UPDATE … WHERE.
         .addCheckConstraint('transfers_downloads_within_limit', sql`downloads_used >= 0 and downloads_used <= max_downloads`)
+        // The purge destroys the signature but keeps the signer's fingerprint (public, like the sender).
+        .addCheckConstraint('transfers_signature_has_signer', sql`manifest_signature is null or signer_fingerprint is not null`)
         .execute();
       // The purge job scans by state and expiry.
       await db.schema.createIndex('transfers_state_expires_at').on('transfers').columns(['state', 'expires_at']).execute();
@@ -204,6 +210,26 @@ export function initial(dialect: Dialect): Migration {
         // A grant is always bound to someone: an outside recipient or a member.
         .addCheckConstraint('grants_bound', sql`recipient_id is not null or user_id is not null`)
         .execute();
+      // Member slots (docs/format.md §12.1): CK sealed to a member's certified key, one per member and transfer. A
+      // recipient's slot names its recipient row; the sender's own slot (the self slot) has none. Deleted by the purge.
+      await db.schema
+        .createTable('member_slots')
+        .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
+        .addColumn('slot_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('recipient_id', 'text', (c) => c.references('recipients.id').onDelete('cascade'))
+        // The key the slot was sealed to: the member's certified fingerprint when the transfer was finalized.
+        .addColumn('fingerprint', blob, (c) => c.notNull().check(sql`length(fingerprint) = 32`))
+        // HPKE enc ‖ ct: 80 bytes (X25519) or 113 (P-256).
+        .addColumn('wrapped', blob, (c) => c.notNull().check(sql`length(wrapped) in (80, 113)`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('member_slots_pk', ['transfer_id', 'slot_id'])
+        .addUniqueConstraint('member_slots_transfer_id_user_id', ['transfer_id', 'user_id'])
+        .execute();
+      // The inbox: a member's slots, newest transfers first.
+      await db.schema.createIndex('member_slots_user_id').on('member_slots').columns(['user_id', 'transfer_id']).execute();
+      await db.schema.createIndex('member_slots_recipient_id').on('member_slots').column('recipient_id').execute();
+
       await db.schema.createIndex('grants_transfer_id').on('grants').column('transfer_id').execute();
       await db.schema.createIndex('grants_recipient_id').on('grants').column('recipient_id').execute();
 
@@ -324,7 +350,7 @@ export function initial(dialect: Dialect): Migration {
 
     async down(db: Kysely<any>) {
       for (const table of [
-        'unlock_wraps', 'member_keys', 'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
+        'unlock_wraps', 'member_keys', 'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'member_slots', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
         'transfer_files', 'transfers', 'data_classes', 'login_throttle', 'sessions', 'enrollments', 'users',
       ]) {
         await db.schema.dropTable(table).execute();

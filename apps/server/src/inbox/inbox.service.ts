@@ -1,0 +1,97 @@
+// The member inbox: what was sent to a member's key (member slots), listed, and opened without any link. Opening
+// passes the same checks as the gate and issues the same kind of grant, so the download routes serve it unchanged.
+import { plaintextSizeOf } from '@valise/crypto';
+import type { CloseReason, InboxList, MemberOpenResponse } from '@valise/protocol';
+import type { Clock } from '../clock.js';
+import type { DatabaseHandle } from '../db/database.js';
+import { GrantIssuer, type GrantPlan } from '../gate/grant-issuer.js';
+import { GrantRepository } from '../gate/grant.repository.js';
+import { releaseToMember } from '../gate/release.js';
+import { AppError } from '../http/errors.js';
+import type { Keystore } from '../keystore.js';
+import { TransferRepository } from '../transfers/transfer.repository.js';
+import { InboxRepository } from './inbox.repository.js';
+
+export interface InboxDeps {
+  readonly handle: DatabaseHandle;
+  readonly keystore: Keystore;
+  readonly clock: Clock;
+}
+
+/** The signed-in member. */
+export interface InboxMember {
+  readonly id: string;
+  readonly email: string;
+}
+
+const CLOSE_REASONS: readonly string[] = ['expired', 'exhausted', 'revoked', 'abandoned', 'downloaded'];
+
+export class InboxService {
+  readonly #deps: InboxDeps;
+  readonly #inbox: InboxRepository;
+  readonly #transfers: TransferRepository;
+  readonly #grants: GrantRepository;
+  readonly #issuer: GrantIssuer;
+
+  constructor(deps: InboxDeps) {
+    this.#deps = deps;
+    this.#inbox = new InboxRepository(deps.handle);
+    this.#transfers = new TransferRepository(deps.handle);
+    this.#grants = new GrantRepository(deps.handle);
+    this.#issuer = new GrantIssuer(deps);
+  }
+
+  /** GET /inbox: newest first; sizes as the sender's list gives them (the files' own sizes, from ciphertext sizes). */
+  async list(member: InboxMember): Promise<InboxList> {
+    const rows = await this.#inbox.list(member.id);
+    const sizes = await this.#transfers.fileSizes(rows.map((r) => r.transferId));
+    return {
+      transfers: rows.map((r) => ({
+        transferId: r.transferId,
+        sender: { memberId: r.senderId, email: r.senderEmail },
+        state: r.state,
+        closeReason: r.closeReason !== null && CLOSE_REASONS.includes(r.closeReason) ? (r.closeReason as CloseReason) : null,
+        createdAt: r.createdAt,
+        expiresAt: r.expiresAt,
+        fileCount: sizes.get(r.transferId)?.length ?? 0,
+        contentBytes: (sizes.get(r.transferId) ?? []).reduce((sum, size) => sum + plaintextSizeOf(size), 0),
+        downloadedAt: r.downloadedAt,
+      })),
+    };
+  }
+
+  /**
+   * POST /inbox/:transferId/open. Only a member with a slot in the transfer gets anything (anyone else: the 404 of an
+   * unknown id); the transfer must be available as at the gate (410 with the reason otherwise). A recipient's first
+   * open consumes one download; opening again while holding a live grant replaces that grant and consumes nothing
+   * (an interrupted download resumes); the sender's own self slot never consumes.
+   */
+  async open(member: InboxMember, transferId: string, caller: { readonly ip: string | null }): Promise<MemberOpenResponse> {
+    const { keystore, clock } = this.#deps;
+    const slot = await this.#inbox.slotOf(transferId, member.id);
+    if (!slot) throw new AppError('not_found');
+    const transfer = await this.#transfers.findById(transferId);
+    if (!transfer) throw new AppError('not_found');
+    const senderEmail = await this.#transfers.senderEmail(transfer.sender_id);
+    if (senderEmail === undefined) throw new AppError('not_found');
+    const sender = { memberId: transfer.sender_id, email: senderEmail };
+    const now = clock.now();
+    return this.#issuer.issueWith(
+      transferId,
+      { recipientId: slot.recipient_id, userId: member.id, via: 'member', ip: caller.ip },
+      {
+        // Two opens by one member at once must not both find "no live grant" and both consume.
+        lock: `inbox-open:${transferId}:${member.id}`,
+        plan: async (trx): Promise<GrantPlan> => {
+          const live = await this.#grants.liveOf(trx, transferId, member.id, now);
+          if (live.length > 0) {
+            return { consume: false, replaces: live.map((g) => g.id), needsDownloadLeft: false, event: { kind: 'resumed', detail: 'member' } };
+          }
+          if (slot.recipient_id === null) return { consume: false, needsDownloadLeft: true, event: { kind: 'opened', detail: 'self' } };
+          return { consume: true };
+        },
+        release: (row, files, grantExpiresAt) => releaseToMember(keystore, row, files, grantExpiresAt, slot, sender),
+      },
+    );
+  }
+}
