@@ -145,3 +145,8 @@ export {
   kemAvailable,
   kemPublicKeyOf,
 } from './members/hpke.js';
+export {
+  type BoxIdentity, type BoxKeyRecord, type BoxKeys, MAX_BOX_NAME_LENGTH, type NewDropBox, type VerifiedBoxKey, boxKeyFingerprint,
+  boxLinkFragment, boxSlotSize, createDropBox, openBoxKeys, openBoxSlot, parseBoxKeyRecord, parseBoxLinkFragment, sealBoxKeysForOwner,
+  sealBoxSlot, serializeBoxKeyRecord, verifyBoxKey,
+} from './members/drop-box.js';
