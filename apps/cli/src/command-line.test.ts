@@ -77,7 +77,7 @@ const usageErrors: [argv: string[], message: RegExp][] = [
   [['send', 'a.pdf', '--to', 'x@y.example', '--max-downloads', '0'], /whole number of at least 1/],
   [['send', 'a.pdf', '--to', 'x@y.example', '--max-downloads', '2.5'], /whole number/],
   [['send', 'a.pdf', '--to', 'x@y.example', '--message', 'x'.repeat(10_001)], /message is too long/],
-  [['receive'], /missing required argument 'link'/],
+  [['receive'], /missing required argument 'link-or-id'/],
   [['login'], /missing required argument 'server-url'/],
   [['login', 'https://v.example', '--password', 'x'], /unknown option '--password'/],
   [['revoke', 'nope'], /transfer id has 22 characters/],
