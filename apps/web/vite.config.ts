@@ -1,10 +1,13 @@
 // Vite builds the web app into dist/: hashed assets only, no inline script or style, nothing fetched from elsewhere.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
   base: '/',
   // The JSX of the pages is Preact's (no React, no Babel).
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // @hpke/common's Node ≤ 18 fallback imports "crypto"; the browser's WebCrypto stands in (see the stub).
+  resolve: { alias: { crypto: fileURLToPath(new URL('./src/node-crypto-stub.ts', import.meta.url)) } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -23,6 +23,10 @@ export type CliCommand =
   }
   | { name: 'receive'; link: string; out: string; email: string | undefined; acceptNewKey: boolean }
   | { name: 'inbox' }
+  | { name: 'box-create'; boxName: string; expiresInSeconds: number | undefined; maxDeposits: number; maxDepositBytes: number; domains: string[]; dataClass: string | undefined }
+  | { name: 'box-list' }
+  | { name: 'box-close'; boxId: string }
+  | { name: 'deposit'; link: string; files: string[]; email: string | undefined; depositorName: string | undefined; message: string | undefined }
   | { name: 'list' }
   | { name: 'revoke'; transferId: string }
   | { name: 'deletion-record'; transferId: string }
@@ -115,6 +119,34 @@ function reasonArg(value: string): string {
   return reason;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+};
+
+/** `500MB`, `2GiB`, `1.5 GB`, `1048576` (bytes). */
+export function parseSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/iu.exec(value);
+  const unit = SIZE_UNITS[(m?.[2] || 'b').toLowerCase()];
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`"${value}" is not a size (e.g. 500MB, 2GiB).`);
+  return bytes;
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/u;
+
+function collectDomains(value: string, previous: string[] | undefined): string[] {
+  const list = value.split(',').map((s) => s.trim().toLowerCase().replace(/^@/u, '')).filter((s) => s !== '');
+  for (const d of list) if (!DOMAIN.test(d)) throw new InvalidArgumentError(`"${d}" is not an e-mail domain (e.g. lab.example).`);
+  return [...(previous ?? []), ...list];
+}
+
+function boxNameArg(value: string): string {
+  const name = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (name === '' || name.length > 200 || /[\u0000-\u001f\u007f-\u009f]/u.test(name)) throw new InvalidArgumentError('a box name is 1 to 200 characters on one line.');
+  return name;
+}
+
 function transferIdArg(value: string): string {
   if (!TRANSFER_ID.test(value.trim())) throw new InvalidArgumentError('a transfer id has 22 characters (see `valise list`).');
   return value.trim();
@@ -196,6 +228,51 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     ].join('\n'))
     .action((link: string, o: { out: string; email?: string; acceptNewKey: boolean }, cmd: Command) =>
       onRun({ name: 'receive', link, out: o.out, email: o.email, acceptNewKey: o.acceptNewKey }, json(cmd)));
+
+  const box = program.command('box').description('drop boxes: a link through which anyone can deliver files only you can open');
+  box.command('create')
+    .description('create a drop box (asks your key passphrase) and print its link')
+    .argument('<name>', 'what depositors see, e.g. "Virology lab — results"', boxNameArg)
+    .option('--expires <duration>', 'how long the box takes deposits: 90s, 15m, 12h, 30d (default: the longest its data class allows)', durationArg)
+    .option('--max-deposits <n>', 'how many deposits it takes', positiveIntArg, 100)
+    .option('--max-size <size>', 'largest deposit (all its files): 500MB, 2GiB…', parseSize, 2 * 2 ** 30)
+    .option('--domain <domain...>', 'only depositors whose address is at this domain (repeat, or commas)', collectDomains)
+    .option('--class <name>', 'data class of the deposits (retention: how long they are kept)', dataClassArg)
+    .addHelpText('after', [
+      '',
+      'Your key must be signed by your organisation (`valise keys`). The link holds the box\'s key after #: a depositor\'s',
+      'client checks the box\'s name and key against it, so the server cannot swap them.',
+      '',
+      'Example:',
+      '  valise box create "Virology lab — results" --domain lab.example --max-size 5GiB --class health',
+    ].join('\n'))
+    .action((boxName: string, o: { expires?: number; maxDeposits: number; maxSize: number; domain?: string[]; class?: string }, cmd: Command) =>
+      onRun({ name: 'box-create', boxName, expiresInSeconds: o.expires, maxDeposits: o.maxDeposits, maxDepositBytes: o.maxSize, domains: o.domain ?? [], dataClass: o.class }, json(cmd)));
+  box.command('list', { isDefault: true })
+    .description('your drop boxes, with their links')
+    .action((_o, cmd: Command) => onRun({ name: 'box-list' }, json(cmd)));
+  box.command('close')
+    .description('stop taking deposits (deposits already made stay until they expire)')
+    .argument('<box-id>', 'the id shown by `valise box list`', transferIdArg)
+    .action((boxId: string, _o, cmd: Command) => onRun({ name: 'box-close', boxId }, json(cmd)));
+
+  program.command('deposit')
+    .description('deliver files into a drop box (no account needed: a code is e-mailed to you)')
+    .argument('<link>', 'the drop-box link, including the part after #')
+    .argument('<file...>', 'files to deliver')
+    .option('--email <email>', 'your e-mail address (asked if missing)', emailArg)
+    .option('--name <name>', 'your name or organisation, shown to the recipients (asked if missing)', boxNameArg)
+    .option('--message <text>', 'a message for the recipients (encrypted with the files)')
+    .addHelpText('after', [
+      '',
+      'The files are encrypted on this computer to the box\'s key: only the box\'s owners can open them, not you',
+      'afterwards, not the server. You get a receipt (also e-mailed).',
+      '',
+      'Example:',
+      '  valise deposit "https://valise.example.org/d/AbC…#xyz…" results.csv --email tech@lab.example --name "Lab Durand"',
+    ].join('\n'))
+    .action((link: string, files: string[], o: { email?: string; name?: string; message?: string }, cmd: Command) =>
+      onRun({ name: 'deposit', link, files, email: o.email, depositorName: o.name, message: o.message }, json(cmd)));
 
   program.command('inbox')
     .description('transfers colleagues sent to your keys (no link needed); open one with `valise receive ID`')

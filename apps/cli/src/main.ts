@@ -16,6 +16,7 @@ import { runList, runDeletionRecord, runRevoke } from './commands/transfers.js';
 import { runKeysInit, runKeysPassphrase, runKeysRecoveryCode, runKeysStatus, runSafetyNumber } from './commands/keys.js';
 import { runOrgKeyInit, runSignMembers } from './commands/admin-org-key.js';
 import { runInbox } from './commands/inbox.js';
+import { runBoxClose, runBoxCreate, runBoxList, runDeposit } from './commands/boxes.js';
 import type { CliContext } from './context.js';
 
 function processIo(): CliIo {
@@ -41,6 +42,10 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'admin-holds': return runAdminHolds(ctx);
     case 'admin-retention-report': return runAdminRetentionReport(ctx);
     case 'inbox': return runInbox(ctx);
+    case 'box-create': return runBoxCreate(ctx, { ...command, name: command.boxName });
+    case 'box-list': return runBoxList(ctx);
+    case 'box-close': return runBoxClose(ctx, command);
+    case 'deposit': return runDeposit(ctx, { ...command, name: command.depositorName });
     case 'keys-init': return runKeysInit(ctx);
     case 'keys-status': return runKeysStatus(ctx);
     case 'keys-passphrase': return runKeysPassphrase(ctx, command);

@@ -19,6 +19,7 @@ const OWN_WORDS: Partial<Record<ErrorCode | 'network_error' | 'unexpected_respon
   member_key_unavailable: 'this address has no member key signed by your organisation (no account, no keys yet, or not signed yet)',
   last_unlock_method: 'this would leave no passphrase or passkey to unlock your keys',
   org_key_not_configured: 'the server has no organisation key (VALISE_ORG_PUBLIC_KEY)',
+  depositor_domain_not_allowed: 'this drop box takes deposits only from certain e-mail domains, and this address is not at one of them',
 };
 
 function lowerFirst(s: string): string {

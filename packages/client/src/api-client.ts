@@ -10,6 +10,9 @@ import {
   type AddUnlockWrapRequest, type AdminMemberKey, type AdminMemberKeyList, type CertifyMemberKeyRequest, type MemberKeyStatus,
   type MyMemberKeys, type OrgKeyResponse, type PublicMemberKey, type SetUpMemberKeysRequest, type UnlockWrapList,
   type InboxList, type MemberOpenResponse,
+  type BoxKeysResponse, type BoxList, type BoxSummary, type CreateBoxRequest, type CreateDepositRequest, type CreateDepositResponse,
+  type DepositCodeRequest, type DepositCodeResponse, type DepositOpenResponse, type DepositReceipt, type DepositStatus,
+  type DepositVerifyRequest, type DepositVerifyResponse, type FinalizeDepositRequest, type PublicBox,
 } from '@valise/protocol';
 import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
@@ -108,16 +111,26 @@ export class ValiseApi {
   }
 
   /** PUT one ciphertext part; `sha256` is the base64url SHA-256 of `bytes`, checked by the server. Retried. */
-  async putPart(
+  putPart(
     ref: { transferId: string; fileId: string; index: number },
     bytes: Uint8Array,
     sha256: string,
     o?: CallOptions,
   ): Promise<PartReceipt> {
+    return this.#putPartAt('transfers', ref, bytes, sha256, o);
+  }
+
+  async #putPartAt(
+    base: 'transfers' | 'deposits',
+    ref: { transferId: string; fileId: string; index: number },
+    bytes: Uint8Array,
+    sha256: string,
+    o?: CallOptions & { bearer?: string },
+  ): Promise<PartReceipt> {
     const res = await send(this.http, {
       method: 'PUT',
-      url: this.url(`/transfers/${seg(ref.transferId)}/files/${seg(ref.fileId)}/parts/${seg(ref.index)}`),
-      headers: { ...this.authHeader(), 'content-type': 'application/octet-stream', [PART_HASH_HEADER]: sha256, accept: 'application/json' },
+      url: this.url(`/${base}/${seg(ref.transferId)}/files/${seg(ref.fileId)}/parts/${seg(ref.index)}`),
+      headers: { ...this.authHeader(o?.bearer), 'content-type': 'application/octet-stream', [PART_HASH_HEADER]: sha256, accept: 'application/json' },
       body: bytes,
       idempotent: true,
       timeoutMs: this.partTimeoutMs,
@@ -156,6 +169,59 @@ export class ValiseApi {
   /** The evidence of a purged transfer's deletion; not_found (404) until the purge has run. */
   deletionRecord(transferId: string, o?: CallOptions): Promise<DeletionRecord> {
     return this.json('GET', `/transfers/${seg(transferId)}/deletion-record`, undefined, o);
+  }
+
+  // ── drop boxes: owners ───────────────────────────────────────────────────────────────────────────
+
+  createBox(body: CreateBoxRequest, o?: CallOptions): Promise<BoxSummary> {
+    return this.json('POST', '/boxes', body, o);
+  }
+
+  listBoxes(o?: CallOptions): Promise<BoxList> {
+    return this.json('GET', '/boxes', undefined, o);
+  }
+
+  boxKeys(boxId: string, o?: CallOptions): Promise<BoxKeysResponse> {
+    return this.json('GET', `/boxes/${seg(boxId)}/keys`, undefined, o);
+  }
+
+  closeBox(boxId: string, o?: CallOptions): Promise<BoxSummary> {
+    return this.json('POST', `/boxes/${seg(boxId)}/close`, {}, o);
+  }
+
+  /** A box owner opens a deposit: the first open consumes one download. */
+  openDeposit(transferId: string, o?: CallOptions): Promise<DepositOpenResponse> {
+    return this.json('POST', `/inbox/${seg(transferId)}/open-deposit`, {}, o);
+  }
+
+  // ── drop boxes: depositors (no account; a deposit token after an e-mailed code) ───────────────────
+
+  publicBox(boxId: string, o?: CallOptions): Promise<PublicBox> {
+    return this.json('GET', `/boxes/${seg(boxId)}/public`, undefined, o);
+  }
+
+  depositCode(boxId: string, body: DepositCodeRequest, o?: CallOptions): Promise<DepositCodeResponse> {
+    return this.json('POST', `/boxes/${seg(boxId)}/code`, body, o);
+  }
+
+  depositVerify(boxId: string, body: DepositVerifyRequest, o?: CallOptions): Promise<DepositVerifyResponse> {
+    return this.json('POST', `/boxes/${seg(boxId)}/verify`, body, o);
+  }
+
+  createDeposit(boxId: string, body: CreateDepositRequest, depositToken: string, o?: CallOptions): Promise<CreateDepositResponse> {
+    return this.json('POST', `/boxes/${seg(boxId)}/deposits`, body, { ...o, bearer: depositToken });
+  }
+
+  putDepositPart(ref: { transferId: string; fileId: string; index: number }, bytes: Uint8Array, sha256: string, depositToken: string, o?: CallOptions): Promise<PartReceipt> {
+    return this.#putPartAt('deposits', ref, bytes, sha256, { ...o, bearer: depositToken });
+  }
+
+  depositStatus(transferId: string, depositToken: string, o?: CallOptions): Promise<DepositStatus> {
+    return this.json('GET', `/deposits/${seg(transferId)}`, undefined, { ...o, bearer: depositToken });
+  }
+
+  finalizeDeposit(transferId: string, body: FinalizeDepositRequest, depositToken: string, o?: CallOptions): Promise<DepositReceipt> {
+    return this.json('POST', `/deposits/${seg(transferId)}/finalize`, body, { ...o, bearer: depositToken });
   }
 
   // ── the inbox (member recipients) ────────────────────────────────────────────────────────────

@@ -23,3 +23,8 @@ export {
   resolveContact, safetyNumberWith, unlockMemberKeys,
 } from './member-keys.js';
 export { type OpenMemberOptions, type OpenedMemberTransfer, openMemberTransfer } from './member-download.js';
+export { type BoxLink, buildBoxLink, parseBoxLink } from './links.js';
+export {
+  type DepositOptions, type DepositorIdentity, type NewBoxSettings, type OpenedBox, type OpenedDeposit, createBox, depositFiles, openBox,
+  openDepositTransfer, openOwnedBox, verifyDepositor,
+} from './drop-box.js';

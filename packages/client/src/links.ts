@@ -1,6 +1,6 @@
 // Transfer and enrollment links. Secrets live only in the URL fragment (`#…`), which browsers never send to a
 // server; this module is the one place that splits a link into the server part and the secret part.
-import { fromBase64Url, toBase64Url } from '@valise/crypto';
+import { type BoxIdentity, boxLinkFragment, fromBase64Url, parseBoxLinkFragment, toBase64Url } from '@valise/crypto';
 
 /** Why a link could not be read; the message is safe to show (it never contains the secret). */
 export class LinkError extends Error {
@@ -57,6 +57,30 @@ export function parseTransferLink(link: string): TransferLink {
     throw new LinkError('link_invalid', 'the link is damaged: the part after # is not valid');
   }
   return { serverUrl: `${url.origin}${match[1]}`, transferId: match[2]!, linkSecret };
+}
+
+/** A drop-box link: `<public url>/d/<boxId>#<box signing public key>` (docs/format.md §13.1). */
+export interface BoxLink {
+  serverUrl: string;
+  boxId: string;
+  identity: BoxIdentity;
+}
+
+export function parseBoxLink(link: string): BoxLink {
+  const url = parseUrl(link);
+  const match = /^(.*)\/d\/([^/]*)\/?$/u.exec(url.pathname);
+  if (!match || !ID.test(match[2]!)) throw new LinkError('link_invalid', 'this is not a Valise drop-box link (expected …/d/<box id>#<key>)');
+  let identity: BoxIdentity;
+  try {
+    identity = parseBoxLinkFragment(fragmentOf(url));
+  } catch {
+    throw new LinkError('link_invalid', 'the link is damaged: the part after # is not valid');
+  }
+  return { serverUrl: `${url.origin}${match[1]}`, boxId: match[2]!, identity };
+}
+
+export function buildBoxLink(linkBase: string, identity: BoxIdentity): string {
+  return `${linkBase}#${boxLinkFragment(identity)}`;
 }
 
 /** Splits an enrollment link `<public url>/enroll#<token>`. */

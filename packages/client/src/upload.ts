@@ -7,9 +7,10 @@ import {
   randomBytes, secretFromBase64Url, sha256, toBase64Url, utf8, wrapLinkSlot,
 } from '@valise/crypto';
 import {
-  type CertifiedMemberKey, type TransferIdBytes, type UnlockedMemberKeys, sealMemberSlot, serializeManifest, signManifest,
+  type CertifiedMemberKey, type TransferIdBytes, type UnlockedMemberKeys, type VerifiedBoxKey, sealBoxSlot, sealMemberSlot, serializeManifest,
+  signManifest,
 } from '@valise/crypto';
-import type { CreateTransferResponse, UploadStatus } from '@valise/protocol';
+import type { CreateTransferResponse, DepositReceipt, UploadStatus } from '@valise/protocol';
 import { isApiError } from './api-error.js';
 import type { ValiseApi } from './api-client.js';
 import { buildTransferLink } from './links.js';
@@ -78,6 +79,17 @@ export interface UploadOptions {
    * `link`: also make a link, for the recipients without a member slot. Without `members`: a link only.
    */
   members?: MemberDelivery | undefined;
+  /**
+   * A deposit into a drop box (docs/format.md §13.3) instead of a transfer: created, uploaded and finalized with the
+   * deposit token, CK sealed only to the verified box key (no link, no self slot). `recipients` is ignored.
+   */
+  deposit?: DepositTarget | undefined;
+}
+
+export interface DepositTarget {
+  readonly boxId: string;
+  readonly depositToken: string;
+  readonly box: VerifiedBoxKey;
 }
 
 export interface MemberDelivery {
@@ -128,18 +140,20 @@ export interface UploadResult {
   /** The data class the transfer lives under (its retention policy). */
   dataClass: string;
   resumed: boolean;
+  /** A deposit's receipt (also e-mailed to the depositor). */
+  receipt?: DepositReceipt;
 }
 
 const DEFAULT_TYPE = 'application/octet-stream';
 const MIME = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/u;
 
 /** Sends files: returns once the transfer is finalized and the link can be given out. */
-export async function uploadTransfer(opts: UploadOptions & { members?: undefined }): Promise<UploadResult & { link: string }>;
+export async function uploadTransfer(opts: UploadOptions & { members?: undefined; deposit?: undefined }): Promise<UploadResult & { link: string }>;
 export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>;
 export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult> {
   const { api, files, signal } = opts;
   if (files.length === 0) throw new TypeError('nothing to send: give at least one file');
-  if (opts.recipients.length === 0) throw new TypeError('give at least one recipient');
+  if (opts.recipients.length === 0 && !opts.deposit) throw new TypeError('give at least one recipient');
   for (const f of files) {
     if (!Number.isSafeInteger(f.size) || f.size < 0) throw new TypeError(`${f.name}: the size is not valid`);
   }
@@ -160,13 +174,16 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
     const partsDone = resumable.status.files.reduce((n, f) => n + f.received.length, 0);
     opts.onNotice?.({ kind: 'resuming', transferId: state.transferId, partsDone, partsTotal });
   } else {
-    const created = await api.createTransfer({
-      files: files.map((f) => ({ ciphertextSize: ciphertextSize(f.size) })),
-      recipients: [...opts.recipients],
-      ...(opts.expiresInSeconds === undefined ? {} : { expiresInSeconds: opts.expiresInSeconds }),
-      ...(opts.maxDownloads === undefined ? {} : { maxDownloads: opts.maxDownloads }),
-      ...(opts.dataClass === undefined ? {} : { dataClass: opts.dataClass }),
-    }, { signal });
+    const sizes = files.map((f) => ({ ciphertextSize: ciphertextSize(f.size) }));
+    const created = opts.deposit
+      ? await api.createDeposit(opts.deposit.boxId, { files: sizes }, opts.deposit.depositToken, { signal })
+      : await api.createTransfer({
+        files: sizes,
+        recipients: [...opts.recipients],
+        ...(opts.expiresInSeconds === undefined ? {} : { expiresInSeconds: opts.expiresInSeconds }),
+        ...(opts.maxDownloads === undefined ? {} : { maxDownloads: opts.maxDownloads }),
+        ...(opts.dataClass === undefined ? {} : { dataClass: opts.dataClass }),
+      }, { signal });
     checkCreated(created, files);
     serverShare = created.serverShare;
     state = freshState(api.serverUrl, created, files, fingerprint, (opts.now ?? Date.now)());
@@ -223,7 +240,9 @@ async function findResumable(
   }
   let status: UploadStatus | undefined;
   try {
-    status = await opts.api.uploadStatus(loaded.transferId, { signal: opts.signal });
+    status = opts.deposit
+      ? await opts.api.depositStatus(loaded.transferId, opts.deposit.depositToken, { signal: opts.signal })
+      : await opts.api.uploadStatus(loaded.transferId, { signal: opts.signal });
   } catch (e) {
     // Gone or not ours any more: start over. Anything else (network) goes to the caller, who may retry later.
     if (!isApiError(e) || ![403, 404, 409, 410].includes(e.status)) throw e;
@@ -232,8 +251,9 @@ async function findResumable(
   if (status?.state === 'uploading' && sameSources && status.serverShare !== null && sameFiles(loaded, status)) {
     return { state: loaded, status };
   }
-  if (status?.state === 'uploading') {
-    // Abandon the old transfer: its keys were used on other bytes and must never encrypt these.
+  if (status?.state === 'uploading' && !opts.deposit) {
+    // Abandon the old transfer: its keys were used on other bytes and must never encrypt these. (An unfinished
+    // deposit cannot be revoked by its depositor: the purge abandons it after 24 hours.)
     await opts.api.revokeTransfer(loaded.transferId, { signal: opts.signal }).catch(() => undefined);
   }
   await store.delete(key);
@@ -349,7 +369,10 @@ async function uploadParts(
       throw new Error(`${files[i]!.name}: the file changed since the upload started; send it again`);
     }
     if (onServer !== hash) {
-      const receipt = await api.putPart({ transferId: state.transferId, fileId: f.fileId, index: k }, ciphertext, hash, { signal });
+      const ref = { transferId: state.transferId, fileId: f.fileId, index: k };
+      const receipt = opts.deposit
+        ? await api.putDepositPart(ref, ciphertext, hash, opts.deposit.depositToken, { signal })
+        : await api.putPart(ref, ciphertext, hash, { signal });
       if (receipt.sha256 !== hash || receipt.size !== ciphertext.length) throw new Error('the server acknowledged a part other than the one sent');
     }
     // Given back only after a success: after a failure the bytes may still be referenced by a request being torn down.
@@ -359,6 +382,21 @@ async function uploadParts(
     progress.add(i, range.end - range.start);
   }, opts.signal);
   await saving;
+}
+
+/** A deposit's only slot is to the box key; the depositor keeps nothing that opens it (docs/format.md §13.3). */
+async function finalizeDeposit(
+  opts: UploadOptions, deposit: DepositTarget, state: ResumeState, tid: TransferIdBytes, ck: ClientKey, sealedManifest: Uint8Array,
+): Promise<Omit<UploadResult, 'resumed'>> {
+  const slotId = newId<'SlotId'>();
+  const wrapped = await sealBoxSlot(deposit.box, tid, slotId, ck);
+  ck.fill(0);
+  const receipt = await opts.api.finalizeDeposit(state.transferId, {
+    boxSlot: { slotId: idToText(slotId), epoch: deposit.box.record.epoch, wrapped: toBase64Url(wrapped) },
+    manifest: toBase64Url(sealedManifest),
+  }, deposit.depositToken, { signal: opts.signal });
+  if (receipt.transferId !== state.transferId || receipt.boxId !== deposit.boxId) throw new Error('the server finalized another deposit');
+  return { transferId: state.transferId, link: null, expiresAt: receipt.expiresAt, maxDownloads: state.maxDownloads, dataClass: state.dataClass, receipt };
 }
 
 /** One member slot per recipient and one for the sender (self slot), and the sender's signature of the manifest. */
@@ -411,6 +449,7 @@ async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverS
   const tk = await deriveTransferKey(ck, ss, tid);
   const sealedManifest = await encryptManifest(tk, manifest, aead);
   tk.fill(0);
+  if (opts.deposit) return finalizeDeposit(opts, opts.deposit, state, tid, ck, sealedManifest);
   const members = opts.members;
   const withLink = members === undefined || members.link;
   const link = withLink

@@ -8,7 +8,11 @@ const strict = { additionalProperties: false } as const;
 /** One transfer in GET /api/v1/inbox: what the server knows (names and the message are in the encrypted manifest). */
 export const InboxEntry = Type.Object({
   transferId: Id,
-  sender: Type.Object({ memberId: Id, email: Email }, strict),
+  /** 'transfer': from a colleague (sender set, signed); 'deposit': into one of the member's drop boxes (deposit set). */
+  kind: Type.Union([Type.Literal('transfer'), Type.Literal('deposit')]),
+  sender: Type.Union([Type.Object({ memberId: Id, email: Email }, strict), Type.Null()]),
+  /** An unverified sender: the address the server verified by a code, and the name they typed. */
+  deposit: Type.Union([Type.Object({ boxId: Id, boxName: Type.String(), depositorEmail: Email, depositorName: Type.String() }, strict), Type.Null()]),
   state: TransferState,
   closeReason: Type.Union([CloseReason, Type.Null()]),
   createdAt: Timestamp,

@@ -5,5 +5,6 @@ export * from './accounts.js';
 export * from './transfers.js';
 export * from './gate.js';
 export * from './inbox.js';
+export * from './drop-boxes.js';
 export * from './member-keys.js';
 export * from './limits.js';

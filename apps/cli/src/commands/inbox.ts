@@ -13,6 +13,13 @@ function stateOf(t: InboxEntry): string {
   return t.closeReason ? `closed (${t.closeReason})` : t.state;
 }
 
+/** A colleague (signature checked on opening), or a depositor: unverified, only their address was checked. */
+export function fromOf(t: InboxEntry): string {
+  if (t.sender) return t.sender.email;
+  const d = t.deposit!;
+  return `${d.depositorName} <${d.depositorEmail}> (unverified sender) into "${d.boxName}"`;
+}
+
 export async function runInbox(ctx: CliContext): Promise<void> {
   const c = await requireCredentials(ctx.config.configDir);
   const { transfers } = await ctx.api(c.serverUrl, c.token).listInbox({ signal: ctx.signal });
@@ -21,7 +28,7 @@ export async function runInbox(ctx: CliContext): Promise<void> {
     return;
   }
   ctx.result({ transfers }, formatTable(['ID', 'FROM', 'STATE', 'FILES', 'SIZE', 'RECEIVED (UTC)', 'EXPIRES (UTC)'], transfers.map((t) => [
-    t.transferId, printable(t.sender.email), stateOf(t), String(t.fileCount), formatBytes(t.contentBytes), date(t.createdAt), date(t.expiresAt),
+    t.transferId, printable(fromOf(t)), stateOf(t), String(t.fileCount), formatBytes(t.contentBytes), date(t.createdAt), date(t.expiresAt),
   ])));
   if (!ctx.json) ctx.note('Open one with: valise receive ID --out FOLDER');
 }

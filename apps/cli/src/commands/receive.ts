@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import {
   type AskCodeContext, type KeptGrant, type OpenedTransfer, type RecipientIdentity, type TransferLink,
-  type OpenedMemberTransfer, downloadTransfer, isApiError, openMemberTransfer, openTransfer, parseTransferLink, resumeTransfer,
+  type OpenedDeposit, type OpenedMemberTransfer, downloadTransfer, isApiError, openDepositTransfer, openMemberTransfer, openTransfer,
+  parseTransferLink, resumeTransfer,
 } from '@valise/client';
 import { fileContactPins } from '../contact-pins.js';
 import { requireCredentials } from '../credentials.js';
@@ -29,12 +30,24 @@ export interface ReceiveCommand {
 /** A transfer id (as `valise inbox` shows) rather than a link: a transfer sent to this member's keys. */
 export const isTransferId = (value: string): boolean => /^[A-Za-z0-9_-]{22}$/u.test(value.trim());
 
-/** Unlocks the member's keys and opens the transfer through their member slot; the sender's signature is checked. */
-async function openFromInbox(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedMemberTransfer> {
+/**
+ * Unlocks the member's keys and opens the transfer through their member slot (the sender's signature is checked),
+ * or, for a deposit into one of their drop boxes, through the box's keys (an unverified sender).
+ */
+async function openFromInbox(ctx: CliContext, cmd: ReceiveCommand): Promise<OpenedTransfer & { sender?: OpenedMemberTransfer['sender']; depositor?: OpenedDeposit['depositor'] }> {
   const c = await requireCredentials(ctx.config.configDir);
   const api = ctx.api(c.serverUrl, c.token);
   const orgPublicKey = await pinnedOrgKey(ctx, c, api);
+  const entry = (await api.listInbox({ signal: ctx.signal })).transfers.find((t) => t.transferId === cmd.link.trim());
+  if (!entry) throw new CliError(EXIT.gone, 'no such transfer in your inbox (see `valise inbox`)');
   const account = await unlockAccount(ctx, c);
+  if (entry.kind === 'deposit') {
+    try {
+      return await openDepositTransfer(api, c.serverUrl, account.keys, entry.transferId, { aead: await loadNodeAead(), signal: ctx.signal });
+    } finally {
+      account.uk.fill(0);
+    }
+  }
   try {
     return await openMemberTransfer({
       api, serverUrl: c.serverUrl, transferId: cmd.link.trim(), me: account.keys, orgPublicKey,
@@ -108,8 +121,13 @@ export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<
   await mkdir(cmd.out, { recursive: true });
   const outDir = await resolveOutputDir(cmd.out);
   const kept = createKeptGrantStore(ctx.config.configDir);
-  const opened: OpenedTransfer & Partial<Pick<OpenedMemberTransfer, 'sender'>> = fromInbox ? await openFromInbox(ctx, cmd) : await open(ctx, cmd, kept);
+  const opened: OpenedTransfer & { sender?: OpenedMemberTransfer['sender']; depositor?: OpenedDeposit['depositor'] } = fromInbox
+    ? await openFromInbox(ctx, cmd)
+    : await open(ctx, cmd, kept);
   if (opened.sender && !ctx.json) ctx.note(`From ${opened.sender.email} (signature verified with their organisation-signed key).`);
+  if (opened.depositor && !ctx.json) {
+    ctx.note(`Deposit from ${printable(opened.depositor.name)} <${opened.depositor.email}>: an UNVERIFIED sender (only the address was checked, by an e-mailed code).`);
+  }
   const files = opened.manifest.files;
   const total = files.reduce((n, f) => n + f.size, 0);
   if (!ctx.json) ctx.note(`Receiving ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) into ${outDir}…`);
@@ -139,6 +157,7 @@ export async function runReceive(ctx: CliContext, cmd: ReceiveCommand): Promise<
     {
       transferId: result.transferId, outDir, message, files: saved.map((s) => ({ name: s.name, path: s.path, size: s.size, type: s.type })),
       ...(opened.sender ? { sender: { email: opened.sender.email, verified: true } } : {}),
+      ...(opened.depositor ? { depositor: { email: opened.depositor.email, name: opened.depositor.name, verified: 'email' } } : {}),
     },
     saved.map((s) => s.path),
   );

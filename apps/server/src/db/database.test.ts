@@ -10,9 +10,9 @@ import { withWriteTransaction } from './transaction.js';
 
 const id = () => randomBytes(16).toString('base64url');
 const TABLES = [
-  'access_events', 'audit_log', 'data_classes', 'deletion_records', 'enrollments', 'grants', 'legal_holds', 'link_challenges',
-  'login_throttle', 'member_keys', 'member_slots', 'openings', 'parts', 'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers',
-  'unlock_wraps', 'users',
+  'access_events', 'audit_log', 'box_openings', 'data_classes', 'deletion_records', 'deposit_tokens', 'drop_box_keys', 'drop_box_owner_keys',
+  'drop_boxes', 'enrollments', 'grants', 'legal_holds', 'link_challenges', 'login_throttle', 'member_keys', 'member_slots', 'openings', 'parts',
+  'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers', 'unlock_wraps', 'users',
 ];
 
 async function newUser(db: Kysely<Database>, overrides: Partial<NewRow<'users'>> = {}): Promise<string> {
@@ -119,6 +119,34 @@ forEachDialect('database', (handle, dialect) => {
     );
     const transferId = await newTransfer(db, userId, 2);
     await assert.rejects(db.updateTable('transfers').set({ downloads_used: 3 }).where('id', '=', transferId).execute());
+  });
+
+  it('holds drop boxes to their limits, and a transfer to exactly one of a sender or a box', async () => {
+    const { db } = handle();
+    const owner = await newUser(db);
+    const boxId = id();
+    await db.insertInto('drop_boxes').values({
+      id: boxId, owner_id: owner, name: 'Lab results', sig: 'Ed25519', sig_public_key: randomBytes(32), state: 'open', created_at: 1,
+      expires_at: 2, max_deposits: 2, max_deposit_bytes: 2 ** 40, allowed_domains: '[]', data_class: 'standard', closed_at: null,
+    }).execute();
+    const count = () => db.updateTable('drop_boxes').set((eb) => ({ deposits_used: eb('deposits_used', '+', 1) })).where('id', '=', boxId).execute();
+    await count();
+    await count();
+    await assert.rejects(count(), 'no more deposits than max_deposits, even without the WHERE');
+    await assert.rejects(db.updateTable('drop_boxes').set({ state: 'closed' }).where('id', '=', boxId).execute(), 'closed goes with closed_at');
+
+    const deposit = (values: Partial<NewRow<'transfers'>>) => db.insertInto('transfers').values({
+      id: id(), sender_id: null, box_id: boxId, depositor_email: 'ana@lab.example', depositor_name: 'Ana', state: 'uploading',
+      created_at: 1, expires_in_ms: 1000, max_downloads: 1, ss_epoch: 0, total_bytes: 0, data_class: 'standard', ...values,
+    }).execute();
+    await deposit({});
+    await assert.rejects(deposit({ sender_id: owner }), 'a sender and a box');
+    await assert.rejects(deposit({ box_id: null, depositor_email: null, depositor_name: null }), 'neither a sender nor a box');
+    await assert.rejects(deposit({ depositor_email: null }), 'a deposit names its depositor');
+    await assert.rejects(deposit({ depositor_email: 'Ana@Lab.example' }), 'lowercase');
+    await assert.rejects(deposit({ link_slot_id: id() }), 'a deposit has no link');
+    await assert.rejects(deposit({ box_slot_id: id() }), 'a box slot names its epoch');
+    await assert.rejects(newTransfer(db, owner, 1).then((t) => db.updateTable('transfers').set({ box_slot_id: id(), box_slot_epoch: 1 }).where('id', '=', t).execute()), 'no box slot without a box');
   });
 
   it('deletes a transfer together with its files, parts, recipients and gate rows', async () => {

@@ -77,9 +77,89 @@ export interface DataClassesTable {
   updated_by: string | null;
 }
 
+export type BoxState = 'open' | 'closed';
+
+/** A drop box (docs/format.md §13): its public side and policy; the private keys stay with its owners. */
+export interface DropBoxesTable {
+  /** The client-made boxId. */
+  id: string;
+  /** The member who created it: deposits count against their quota. */
+  owner_id: string;
+  /** From the signed epoch-1 record. */
+  name: string;
+  sig: 'Ed25519' | 'ECDSA-P256';
+  /** The box signing public key (the link's fragment): 32 bytes (Ed25519) or 65 (ECDSA P-256). */
+  sig_public_key: Bytes;
+  state: BoxState;
+  created_at: Millis;
+  expires_at: Millis;
+  max_deposits: number;
+  /** Deposits created (counted atomically at creation; an unfinished one gives its count back when purged). */
+  deposits_used: Generated<number>;
+  /** Largest deposit in plaintext bytes (all its files). */
+  max_deposit_bytes: number;
+  /** JSON array of lowercase domains; [] accepts any address. */
+  allowed_domains: string;
+  data_class: string;
+  closed_at: Millis | null;
+  /** When the purge deleted its keys (expired, with no deposit left). */
+  purged_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
+/** One epoch's box key record (canonical JSON) and its 64-byte signature by the box signing key. */
+export interface DropBoxKeysTable {
+  box_id: string;
+  epoch: number;
+  record: string;
+  signature: Bytes;
+  created_at: Millis;
+}
+
+/** The box's private key bundle sealed to one owner's certified member key (§13.4). */
+export interface DropBoxOwnerKeysTable {
+  box_id: string;
+  user_id: string;
+  /** The certified fingerprint it was sealed to. */
+  fingerprint: Bytes;
+  sealed: Bytes;
+  created_at: Millis;
+}
+
+/** A depositor's one-time code for a box (the gate's opening, for a box). */
+export interface BoxOpeningsTable {
+  id: string;
+  box_id: string;
+  /** Lowercase. */
+  email: string;
+  /** The name the depositor typed. */
+  name: string;
+  token_hash: Bytes;
+  code_hash: Bytes;
+  code_expires_at: Millis;
+  attempts: Generated<number>;
+  created_at: Millis;
+  completed_at: Millis | null;
+}
+
+/** A verified depositor's bearer token (HMAC stored): one deposit into one box. */
+export interface DepositTokensTable {
+  id: string;
+  box_id: string;
+  email: string;
+  name: string;
+  token_hash: Bytes;
+  created_at: Millis;
+  expires_at: Millis;
+  /** The deposit it created (set once). */
+  transfer_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set by finalize: the token does nothing more. */
+  spent_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+}
+
 export interface TransfersTable {
   id: string;
-  sender_id: string;
+  /** The member who sent it; null for a deposit into a drop box (box_id set). */
+  sender_id: string | null;
   state: TransferState;
   close_reason: string | null;
   data_class: string;
@@ -106,6 +186,15 @@ export interface TransfersTable {
   purge_attempts: Generated<number>;
   /** When the sender was warned that the transfer is about to expire unopened. */
   expiry_warned_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** A deposit's box; null for a member's transfer. */
+  box_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The address the server verified by a code (lowercase), and the name the depositor typed. */
+  depositor_email: ColumnType<string | null, string | null | undefined, string | null>;
+  depositor_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The deposit's box slot (§13.3): CK sealed to the box key of `box_slot_epoch`; box_slot is null once purged. */
+  box_slot_id: ColumnType<string | null, string | null | undefined, string | null>;
+  box_slot: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
+  box_slot_epoch: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface TransferFilesTable {
@@ -234,7 +323,8 @@ export interface DeletedPart {
 
 export interface DeletionRecordsTable {
   transfer_id: string;
-  sender_id: string;
+  /** null for a deposit (its box's owners are told). */
+  sender_id: string | null;
   data_class: string;
   reason: string;
   /** The time the purge answered to: the expiry, or the closing time for other reasons. */
@@ -297,6 +387,11 @@ export interface Database {
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
   data_classes: DataClassesTable;
+  drop_boxes: DropBoxesTable;
+  drop_box_keys: DropBoxKeysTable;
+  drop_box_owner_keys: DropBoxOwnerKeysTable;
+  box_openings: BoxOpeningsTable;
+  deposit_tokens: DepositTokensTable;
   transfers: TransfersTable;
   transfer_files: TransferFilesTable;
   parts: PartsTable;

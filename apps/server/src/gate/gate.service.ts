@@ -199,7 +199,8 @@ export class GateService {
   #sendInBackground(transfer: TransferRow, to: string, code: string): void {
     const { mailer, logger } = this.#deps;
     const sending = (async () => {
-      const senderEmail = (await this.#transfers.senderEmail(transfer.sender_id)) ?? 'a Valise user';
+      // Only member transfers have a link (a deposit has none, so never reaches the gate): sender_id is set here.
+      const senderEmail = (transfer.sender_id === null ? undefined : await this.#transfers.senderEmail(transfer.sender_id)) ?? 'a Valise user';
       await mailer.send(codeMail({ to, code, senderEmail, transferExpiresAt: transfer.expires_at ?? 0 }));
     })().catch((error: unknown) => logger.error({ err: error, transferId: transfer.id }, 'gate: the code e-mail could not be sent'));
     this.#mailing.add(sending);

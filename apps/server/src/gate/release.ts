@@ -1,8 +1,8 @@
 // What a live grant releases to its holder: SS (opened from its sealed form), the encrypted manifest and the stored
-// files, with what opens CK for this holder: the link slot (releaseTransfer), or the member's own slot with the
-// sender's manifest signature (releaseToMember). Built the same way when the grant is issued and when a client
-// resumes with it.
-import type { GrantedTransferResponse, MemberOpenResponse } from '@valise/protocol';
+// files, with what opens CK for this holder: the link slot (releaseTransfer), the member's own slot with the
+// sender's manifest signature (releaseToMember), or a deposit's box slot with its depositor (releaseDeposit). Built
+// the same way when the grant is issued and when a client resumes with it.
+import type { DepositOpenResponse, GrantedTransferResponse, MemberOpenResponse } from '@valise/protocol';
 import type { Keystore } from '../keystore.js';
 import { openServerShare } from '../transfers/server-share.js';
 import type { TransferRepository, TransferRow } from '../transfers/transfer.repository.js';
@@ -73,6 +73,33 @@ export function releaseToMember(
       signature: Buffer.from(transfer.manifest_signature).toString('base64url'),
     },
     sender,
+    files: common.files,
+  };
+}
+
+/**
+ * To an owner of a drop box opening a deposit from their inbox: the box slot (opened with the box key of its epoch,
+ * which the owner's client holds) and the depositor as the server verified them: an address, nothing more.
+ */
+export function releaseDeposit(
+  keystore: Keystore,
+  transfer: TransferRow,
+  files: readonly StoredFile[],
+  grantExpiresAt: number,
+): Omit<DepositOpenResponse, 'grantToken'> {
+  const { box_id: boxId, box_slot: slot, box_slot_id: slotId, box_slot_epoch: epoch, depositor_email: email, depositor_name: name } = transfer;
+  if (boxId === null || slot === null || slotId === null || epoch === null || email === null || name === null) {
+    throw new Error(`deposit ${transfer.id} is ready but lacks its box slot or depositor`);
+  }
+  const common = releaseCommon(keystore, transfer, files, grantExpiresAt);
+  return {
+    grantExpiresAt: common.grantExpiresAt,
+    transferExpiresAt: common.transferExpiresAt,
+    serverShare: common.serverShare,
+    boxId,
+    boxSlot: { slotId, epoch, wrapped: Buffer.from(slot).toString('base64url') },
+    manifest: common.manifest,
+    depositor: { email, name, verified: 'email' },
     files: common.files,
   };
 }

@@ -1,20 +1,31 @@
-// SQL for the member inbox: the transfers a member holds a recipient's member slot in, and one member's slot.
+// SQL for the member inbox: the transfers a member holds a recipient's member slot in, the deposits into the drop
+// boxes the member owns, and what opening one needs.
 import type { DatabaseHandle } from '../db/database.js';
 import type { Row } from '../db/schema.js';
 import type { Executor } from '../transfers/transfer.repository.js';
 
 export type MemberSlotRow = Row<'member_slots'>;
 
-/** A transfer as the inbox lists it, before its files are counted. */
+/** A transfer or a deposit as the inbox lists it, before its files are counted. */
 export interface InboxRow {
   readonly transferId: string;
-  readonly senderId: string;
-  readonly senderEmail: string;
+  readonly kind: 'transfer' | 'deposit';
+  /** A member's transfer: who sent it. */
+  readonly sender: { readonly memberId: string; readonly email: string } | null;
+  /** A deposit: into which box, from whom (unverified apart from the address). */
+  readonly deposit: { readonly boxId: string; readonly boxName: string; readonly depositorEmail: string; readonly depositorName: string } | null;
   readonly state: 'ready' | 'closed';
   readonly closeReason: string | null;
   readonly createdAt: number;
   readonly expiresAt: number | null;
   readonly downloadedAt: number | null;
+}
+
+/** A deposit a member may open: they own its box and are one of its recipients (the box's owners when deposited). */
+export interface OwnedDeposit {
+  readonly transferId: string;
+  readonly boxId: string;
+  readonly recipientId: string;
 }
 
 export class InboxRepository {
@@ -26,10 +37,11 @@ export class InboxRepository {
 
   /**
    * The transfers where `userId` has a member slot as a recipient (the sender's self slots are not inbox entries),
-   * finalized and not purged (a purge deletes the slots anyway), newest first.
+   * and the deposits into the boxes `userId` owns and was made a recipient of; finalized and not purged (a purge
+   * deletes the slots anyway), newest first.
    */
   async list(userId: string): Promise<InboxRow[]> {
-    const rows = await this.#db
+    const transfers = await this.#db
       .selectFrom('member_slots as s')
       .innerJoin('transfers as t', 't.id', 's.transfer_id')
       .innerJoin('users as u', 'u.id', 't.sender_id')
@@ -37,23 +49,69 @@ export class InboxRepository {
       .select(['t.id', 't.sender_id', 'u.email', 't.state', 't.close_reason', 't.created_at', 't.expires_at', 'r.downloaded_at'])
       .where('s.user_id', '=', userId)
       .where('t.state', 'in', ['ready', 'closed'])
-      .orderBy('t.created_at', 'desc')
-      .orderBy('t.id')
       .execute();
-    return rows.map((r) => ({
-      transferId: r.id,
-      senderId: r.sender_id,
-      senderEmail: r.email,
-      state: r.state as InboxRow['state'],
-      closeReason: r.close_reason,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-      downloadedAt: r.downloaded_at,
-    }));
+    const deposits = await this.#db
+      .selectFrom('drop_box_owner_keys as o')
+      .innerJoin('users as u', 'u.id', 'o.user_id')
+      .innerJoin('transfers as t', 't.box_id', 'o.box_id')
+      .innerJoin('drop_boxes as b', 'b.id', 't.box_id')
+      .innerJoin('recipients as r', (join) => join.onRef('r.transfer_id', '=', 't.id').onRef('r.email', '=', 'u.email'))
+      .select([
+        't.id', 't.box_id', 'b.name', 't.depositor_email', 't.depositor_name', 't.state', 't.close_reason', 't.created_at',
+        't.expires_at', 'r.downloaded_at',
+      ])
+      .where('o.user_id', '=', userId)
+      .where('t.state', 'in', ['ready', 'closed'])
+      .execute();
+    const rows: InboxRow[] = [
+      ...transfers.map((r) => ({
+        transferId: r.id,
+        kind: 'transfer' as const,
+        sender: { memberId: r.sender_id as string, email: r.email },
+        deposit: null,
+        state: r.state as InboxRow['state'],
+        closeReason: r.close_reason,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        downloadedAt: r.downloaded_at,
+      })),
+      ...deposits.map((r) => ({
+        transferId: r.id,
+        kind: 'deposit' as const,
+        sender: null,
+        deposit: { boxId: r.box_id as string, boxName: r.name, depositorEmail: r.depositor_email as string, depositorName: r.depositor_name as string },
+        state: r.state as InboxRow['state'],
+        closeReason: r.close_reason,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        downloadedAt: r.downloaded_at,
+      })),
+    ];
+    // Newest first, ties by id: the order the single query used to give.
+    return rows.sort((a, b) => b.createdAt - a.createdAt || (a.transferId < b.transferId ? -1 : a.transferId > b.transferId ? 1 : 0));
   }
 
   /** The member's slot in the transfer, recipient's or self slot; undefined when they have none. */
   async slotOf(transferId: string, userId: string): Promise<MemberSlotRow | undefined> {
     return this.#db.selectFrom('member_slots').selectAll().where('transfer_id', '=', transferId).where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  /**
+   * The deposit, if finalized, `userId` owns its box and is one of its recipients; undefined otherwise (or not a
+   * deposit). A purged one is still found: opening it answers its 410, as long as the box's keys are kept.
+   */
+  async ownedDeposit(transferId: string, userId: string): Promise<OwnedDeposit | undefined> {
+    const row = await this.#db
+      .selectFrom('transfers as t')
+      .innerJoin('drop_box_owner_keys as o', 'o.box_id', 't.box_id')
+      .innerJoin('users as u', 'u.id', 'o.user_id')
+      .innerJoin('recipients as r', (join) => join.onRef('r.transfer_id', '=', 't.id').onRef('r.email', '=', 'u.email'))
+      .select(['t.id', 't.box_id', 'r.id as recipientId'])
+      .where('t.id', '=', transferId)
+      .where('o.user_id', '=', userId)
+      // Never in the inbox unless finalized: an upload under way (or abandoned) is nobody's to open.
+      .where('t.finalized_at', 'is not', null)
+      .executeTakeFirst();
+    return row ? { transferId: row.id, boxId: row.box_id as string, recipientId: row.recipientId } : undefined;
   }
 }

@@ -104,7 +104,7 @@ describe('member-to-member transfers', async () => {
 
         // The inbox: the recipients see it, the sender (self slot only) and others do not.
         const entry = {
-          transferId: sent.transferId, sender: { memberId: alice.id, email: alice.email }, state: 'ready', closeReason: null,
+          transferId: sent.transferId, kind: 'transfer', sender: { memberId: alice.id, email: alice.email }, deposit: null, state: 'ready', closeReason: null,
           createdAt: t.created_at, expiresAt: t.expires_at, fileCount: 2, contentBytes: 1020, downloadedAt: null,
         };
         assert.deepEqual((await kit.inbox(bob)).find((e) => e.transferId === sent.transferId), entry);

@@ -1,12 +1,12 @@
 // The member inbox: what was sent to a member's key (member slots), listed, and opened without any link. Opening
 // passes the same checks as the gate and issues the same kind of grant, so the download routes serve it unchanged.
 import { plaintextSizeOf } from '@valise/crypto';
-import type { CloseReason, InboxList, MemberOpenResponse } from '@valise/protocol';
+import type { CloseReason, DepositOpenResponse, InboxList, MemberOpenResponse } from '@valise/protocol';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../db/database.js';
-import { GrantIssuer, type GrantPlan } from '../gate/grant-issuer.js';
+import { GrantIssuer, type GrantPlan, type IssueOptions } from '../gate/grant-issuer.js';
 import { GrantRepository } from '../gate/grant.repository.js';
-import { releaseToMember } from '../gate/release.js';
+import { releaseDeposit, releaseToMember } from '../gate/release.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import { TransferRepository } from '../transfers/transfer.repository.js';
@@ -41,14 +41,19 @@ export class InboxService {
     this.#issuer = new GrantIssuer(deps);
   }
 
-  /** GET /inbox: newest first; sizes as the sender's list gives them (the files' own sizes, from ciphertext sizes). */
+  /**
+   * GET /inbox: transfers from members (kind 'transfer') and deposits into the member's drop boxes (kind 'deposit'),
+   * newest first; sizes as the sender's list gives them (the files' own sizes, from ciphertext sizes).
+   */
   async list(member: InboxMember): Promise<InboxList> {
     const rows = await this.#inbox.list(member.id);
     const sizes = await this.#transfers.fileSizes(rows.map((r) => r.transferId));
     return {
       transfers: rows.map((r) => ({
         transferId: r.transferId,
-        sender: { memberId: r.senderId, email: r.senderEmail },
+        kind: r.kind,
+        sender: r.sender,
+        deposit: r.deposit,
         state: r.state,
         closeReason: r.closeReason !== null && CLOSE_REASONS.includes(r.closeReason) ? (r.closeReason as CloseReason) : null,
         createdAt: r.createdAt,
@@ -67,18 +72,48 @@ export class InboxService {
    * (an interrupted download resumes); the sender's own self slot never consumes.
    */
   async open(member: InboxMember, transferId: string, caller: { readonly ip: string | null }): Promise<MemberOpenResponse> {
-    const { keystore, clock } = this.#deps;
+    const { keystore } = this.#deps;
     const slot = await this.#inbox.slotOf(transferId, member.id);
-    if (!slot) throw new AppError('not_found');
+    if (!slot) {
+      // An owner's deposit has no member slot: say where it opens (anyone else: the plain 404 of an unknown id).
+      if (await this.#inbox.ownedDeposit(transferId, member.id)) {
+        throw new AppError('not_found', { detail: `This is a deposit into one of your drop boxes: open it with POST /api/v1/inbox/${transferId}/open-deposit.` });
+      }
+      throw new AppError('not_found');
+    }
     const transfer = await this.#transfers.findById(transferId);
-    if (!transfer) throw new AppError('not_found');
+    if (!transfer || transfer.sender_id === null) throw new AppError('not_found');
     const senderEmail = await this.#transfers.senderEmail(transfer.sender_id);
     if (senderEmail === undefined) throw new AppError('not_found');
     const sender = { memberId: transfer.sender_id, email: senderEmail };
-    const now = clock.now();
+    return this.#issue(member, transferId, slot.recipient_id, caller, (row, files, grantExpiresAt) => releaseToMember(keystore, row, files, grantExpiresAt, slot, sender));
+  }
+
+  /**
+   * POST /inbox/:transferId/open-deposit: an owner of the deposit's drop box (and one of its recipients, which the
+   * box's owners are when the deposit is made) gets the box slot, SS, the manifest and a grant; anyone else the 404
+   * of an unknown id. The same rules as open(): available (410 otherwise), a first open consumes one download for
+   * this owner's recipient row, a reopen while a grant lives consumes nothing.
+   */
+  async openDeposit(member: InboxMember, transferId: string, caller: { readonly ip: string | null }): Promise<DepositOpenResponse> {
+    const deposit = await this.#inbox.ownedDeposit(transferId, member.id);
+    if (!deposit) throw new AppError('not_found');
+    const { keystore } = this.#deps;
+    return this.#issue(member, transferId, deposit.recipientId, caller, (row, files, grantExpiresAt) => releaseDeposit(keystore, row, files, grantExpiresAt));
+  }
+
+  /** A grant for a member opening from the inbox; `recipientId` null: the sender's self slot (never consumes). */
+  #issue<R extends object>(
+    member: InboxMember,
+    transferId: string,
+    recipientId: string | null,
+    caller: { readonly ip: string | null },
+    release: IssueOptions<R>['release'],
+  ): Promise<R & { grantToken: string }> {
+    const now = this.#deps.clock.now();
     return this.#issuer.issueWith(
       transferId,
-      { recipientId: slot.recipient_id, userId: member.id, via: 'member', ip: caller.ip },
+      { recipientId, userId: member.id, via: 'member', ip: caller.ip },
       {
         // Two opens by one member at once must not both find "no live grant" and both consume.
         lock: `inbox-open:${transferId}:${member.id}`,
@@ -87,10 +122,10 @@ export class InboxService {
           if (live.length > 0) {
             return { consume: false, replaces: live.map((g) => g.id), needsDownloadLeft: false, event: { kind: 'resumed', detail: 'member' } };
           }
-          if (slot.recipient_id === null) return { consume: false, needsDownloadLeft: true, event: { kind: 'opened', detail: 'self' } };
+          if (recipientId === null) return { consume: false, needsDownloadLeft: true, event: { kind: 'opened', detail: 'self' } };
           return { consume: true };
         },
-        release: (row, files, grantExpiresAt) => releaseToMember(keystore, row, files, grantExpiresAt, slot, sender),
+        release,
       },
     );
   }

@@ -1,20 +1,25 @@
 // The e-mails the sender of a transfer receives: a recipient downloaded, the transfer is about to expire unopened,
 // the transfer was purged (with its deletion record). They name the transfer by id, date and recipients only:
 // never the link (a mailbox alone must not open the files), never names (the server cannot know them), no secret.
+// A deposit into a drop box has no sender: its box's owners get the expiry warning and the deletion record instead
+// (and no download notice: they are the ones who download).
 import type { MailMessage } from '../mail/mailer.js';
 import type { DeletionFacts } from '../retention/deletion-record.repository.js';
 
 /** The transfer as every notice describes it. */
 export interface TransferFacts {
   readonly transferId: string;
-  readonly senderEmail: string;
+  /** Who this notice goes to: the sender, or one of a deposit's owners. */
+  readonly to: string;
   readonly sentAt: number;
   readonly recipients: ReadonlyArray<{ readonly email: string; readonly downloadedAt: number | null }>;
+  /** A deposit: into which box, from which (verified, not vouched for) address. */
+  readonly deposit: { readonly boxName: string; readonly depositorEmail: string } | null;
 }
 
 export function downloadedMail(t: TransferFacts, d: { readonly recipient: string; readonly downloadedAt: number; readonly expiresAt: number | null; readonly live: boolean }): MailMessage {
   return {
-    to: t.senderEmail,
+    to: t.to,
     subject: `Valise: ${d.recipient} downloaded your files of ${day(t.sentAt)}`,
     text: lines([
       'Hello,',
@@ -36,8 +41,9 @@ export function downloadedMail(t: TransferFacts, d: { readonly recipient: string
 }
 
 export function expiryWarningMail(t: TransferFacts, w: { readonly expiresAt: number; readonly now: number }): MailMessage {
+  if (t.deposit !== null) return depositExpiryWarningMail(t, t.deposit, w);
   return {
-    to: t.senderEmail,
+    to: t.to,
     subject: `Valise: your files of ${day(t.sentAt)} expire ${inAbout(w.expiresAt - w.now)}, not downloaded yet`,
     text: lines([
       'Hello,',
@@ -62,9 +68,10 @@ export function expiryWarningMail(t: TransferFacts, w: { readonly expiresAt: num
 export const MAX_LISTED_PARTS = 1000;
 
 export function purgedMail(t: TransferFacts, r: DeletionFacts): MailMessage {
+  if (t.deposit !== null) return depositPurgedMail(t, t.deposit, r);
   const listed = r.parts.slice(0, MAX_LISTED_PARTS);
   return {
-    to: t.senderEmail,
+    to: t.to,
     subject: `Valise: your files of ${day(t.sentAt)} were deleted`,
     text: lines([
       'Hello,',
@@ -92,6 +99,68 @@ export function purgedMail(t: TransferFacts, r: DeletionFacts): MailMessage {
     ]),
   };
 }
+
+function depositExpiryWarningMail(t: TransferFacts, d: NonNullable<TransferFacts['deposit']>, w: { readonly expiresAt: number; readonly now: number }): MailMessage {
+  return {
+    to: t.to,
+    subject: `Valise: a deposit in your drop box "${d.boxName}" expires ${inAbout(w.expiresAt - w.now)}, not downloaded yet`,
+    text: lines([
+      'Hello,',
+      '',
+      `Nobody has downloaded the files deposited in your drop box "${d.boxName}" on ${minute(t.sentAt)} yet. They are`,
+      `deleted ${inAbout(w.expiresAt - w.now)}.`,
+      '',
+      ...table([
+        ['Deposit', t.transferId],
+        ['Depositor', `${d.depositorEmail} (address checked by a code; not otherwise verified)`],
+        ['Owners', recipientList(t, false)],
+        ['Available until', minute(w.expiresAt)],
+      ]),
+      '',
+      'Open it from your Valise inbox before then if it is needed. You are told this once per deposit.',
+      ...SIGNATURE,
+    ]),
+  };
+}
+
+function depositPurgedMail(t: TransferFacts, d: NonNullable<TransferFacts['deposit']>, r: DeletionFacts): MailMessage {
+  const listed = r.parts.slice(0, MAX_LISTED_PARTS);
+  return {
+    to: t.to,
+    subject: `Valise: a deposit of ${day(t.sentAt)} in your drop box "${d.boxName}" was deleted`,
+    text: lines([
+      'Hello,',
+      '',
+      `The files deposited in your drop box "${d.boxName}" on ${minute(t.sentAt)} have been deleted from the server.`,
+      'This is the deletion record.',
+      '',
+      ...table([
+        ['Deposit', t.transferId],
+        ['Depositor', `${d.depositorEmail} (address checked by a code; not otherwise verified)`],
+        ['Owners', recipientList(t, true)],
+        ['Data class', r.dataClass],
+        ['Reason', DEPOSIT_REASONS[r.reason] ?? REASONS[r.reason] ?? r.reason],
+        ['Deadline', second(r.deadlineAt)],
+        ['Deleted', second(r.purgedAt)],
+        ['Delay', `${duration(r.lagMs)} after the deadline`],
+        ['Stored parts', `${r.blobCount} (${r.bytes.toLocaleString('en-US')} bytes, encrypted)`],
+      ]),
+      '',
+      'The keys that could decrypt the files were destroyed first. Then each stored part was deleted, and the storage',
+      'answered that it no longer exists. Each part, with the SHA-256 of its encrypted bytes recorded at upload:',
+      '',
+      ...listed.map((p) => `  file ${p.file + 1}, part ${p.index + 1}: ${p.size.toLocaleString('en-US')} bytes, SHA-256 ${hex(p.sha256)}, gone at ${second(p.goneAt)}`),
+      ...(r.parts.length > listed.length ? [`  … and ${r.parts.length - listed.length} more parts, kept in the server's record.`] : []),
+      ...SIGNATURE,
+    ]),
+  };
+}
+
+const DEPOSIT_REASONS: Readonly<Record<string, string>> = {
+  expired: 'expired (the data class\'s time was up)',
+  abandoned: 'the depositor never finished the upload (or the box closed or expired first)',
+  downloaded: 'every owner downloaded (the data class deletes then)',
+};
 
 const REASONS: Readonly<Record<string, string>> = {
   expired: 'expired (the link\'s time was up)',

@@ -1,5 +1,6 @@
 // The notification job: e-mails each sender when a recipient has downloaded, when a transfer is about to expire
-// with nothing downloaded (VALISE_EXPIRY_WARNING), and when a transfer was purged, with its deletion record.
+// with nothing downloaded (VALISE_EXPIRY_WARNING), and when a transfer was purged, with its deletion record. A
+// deposit into a drop box has no sender: its box's owners get the warning and the record instead.
 // Delivery is at least once: the marker is set only after the mailer accepted the message, so a crash (or a failed
 // update) between the two sends that message again on the next run; a message is never lost for it.
 import type { Clock } from '../clock.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { PeriodicRun } from './periodic-run.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import { downloadedMail, expiryWarningMail, purgedMail, type TransferFacts } from './notify-mail.js';
-import { NotifyRepository } from './notify.repository.js';
+import { NotifyRepository, type TransferParties } from './notify.repository.js';
 
 /** Rows read per query; a run keeps reading until none is left. */
 const BATCH = 100;
@@ -71,17 +72,21 @@ export class NotifyJob {
   async #run(): Promise<NotifyReport> {
     const { clock, expiryWarningMs } = this.#deps;
     const counts = { failed: 0 };
-    const downloads = await this.#each(counts, (after) => this.#repo.downloads(after, BATCH), (n) => n.recipientId, (n, facts) => ({
-      mail: downloadedMail(facts, { recipient: n.recipient, downloadedAt: n.downloadedAt, expiresAt: n.expiresAt, live: n.state === 'ready' }),
+    // A deposit's owners are its recipients: nobody is told that they downloaded it themselves (marked, not mailed).
+    const downloads = await this.#each(counts, (after) => this.#repo.downloads(after, BATCH), (n) => n.recipientId, (n, parties) => ({
+      to: parties.deposit === null ? addressees(parties) : [],
+      mail: (facts) => downloadedMail(facts, { recipient: n.recipient, downloadedAt: n.downloadedAt, expiresAt: n.expiresAt, live: n.state === 'ready' }),
       mark: (now) => this.#repo.markDownloadNotified(n.recipientId, now),
     }));
     const expiryWarnings = expiryWarningMs === null ? 0 : await this.#each(counts,
-      (after) => this.#repo.expiring(clock.now(), expiryWarningMs, after, BATCH), (n) => n.transferId, (n, facts) => ({
-        mail: expiryWarningMail(facts, { expiresAt: n.expiresAt, now: clock.now() }),
+      (after) => this.#repo.expiring(clock.now(), expiryWarningMs, after, BATCH), (n) => n.transferId, (n, parties) => ({
+        to: addressees(parties),
+        mail: (facts) => expiryWarningMail(facts, { expiresAt: n.expiresAt, now: clock.now() }),
         mark: (now) => this.#repo.markExpiryWarned(n.transferId, now),
       }));
-    const deletions = await this.#each(counts, (after) => this.#repo.deletions(after, BATCH), (n) => n.transferId, (n, facts) => ({
-      mail: purgedMail(facts, n),
+    const deletions = await this.#each(counts, (after) => this.#repo.deletions(after, BATCH), (n) => n.transferId, (n, parties) => ({
+      to: addressees(parties),
+      mail: (facts) => purgedMail(facts, n),
       mark: (now) => this.#repo.markDeletionNotified(n.transferId, now),
     }));
     const report = { skipped: false, downloads, expiryWarnings, deletions, failed: counts.failed };
@@ -89,12 +94,15 @@ export class NotifyJob {
     return report;
   }
 
-  /** Sends one mail per row owed one, marking each after the mailer accepted it; returns how many were sent. */
+  /**
+   * Sends the mails each row is owed (one per addressee: the sender, or a deposit's owners), marking the row once
+   * the mailer accepted them all; returns how many rows were handled.
+   */
   async #each<T extends { readonly transferId: string }>(
     counts: { failed: number },
     batch: (after: string) => Promise<T[]>,
     key: (row: T) => string,
-    notice: (row: T, facts: TransferFacts) => { mail: MailMessage; mark: (now: number) => Promise<void> },
+    notice: (row: T, parties: TransferParties) => { to: readonly string[]; mail: (facts: TransferFacts) => MailMessage; mark: (now: number) => Promise<void> },
   ): Promise<number> {
     const { mailer, clock, logger } = this.#deps;
     let sent = 0;
@@ -106,10 +114,12 @@ export class NotifyJob {
         try {
           const parties = await this.#repo.parties(transferId);
           if (parties === undefined) continue;
-          const { mail, mark } = notice(row, { transferId, ...parties });
-          await mailer.send(mail);
+          const { to, mail, mark } = notice(row, parties);
+          for (const address of to) {
+            await mailer.send(mail({ transferId, to: address, sentAt: parties.sentAt, recipients: parties.recipients, deposit: parties.deposit }));
+          }
           await mark(clock.now());
-          sent++;
+          if (to.length > 0) sent++;
         } catch (error) {
           counts.failed++;
           // Never the body: the transfer id is enough to find what failed.
@@ -119,4 +129,10 @@ export class NotifyJob {
     }
     return sent;
   }
+}
+
+/** Who is told about a transfer: its sender; for a deposit, the box's owners (its recipients). */
+function addressees(parties: TransferParties): string[] {
+  if (parties.deposit !== null) return parties.recipients.map((r) => r.email);
+  return parties.senderEmail === null ? [] : [parties.senderEmail];
 }

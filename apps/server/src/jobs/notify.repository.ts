@@ -27,9 +27,12 @@ export interface DeletionNotice extends DeletionFacts {
 }
 
 export interface TransferParties {
-  readonly senderEmail: string;
+  /** The sender's address; null for a deposit. */
+  readonly senderEmail: string | null;
   readonly sentAt: number;
   readonly recipients: Array<{ email: string; downloadedAt: number | null }>;
+  /** A deposit: its box's name and the depositor's address. Its recipients are the box's owners. */
+  readonly deposit: { readonly boxName: string; readonly depositorEmail: string } | null;
 }
 
 export class NotifyRepository {
@@ -88,20 +91,27 @@ export class NotifyRepository {
     return rows.map((r) => ({ transferId: r.transfer_id, ...deletionFactsOf(r) }));
   }
 
-  /** The sender's address, when it was sent, and its recipients (what a notice names the transfer by). */
+  /**
+   * The sender's address (or a deposit's box and depositor), when it was sent, and its recipients (what a notice
+   * names the transfer by).
+   */
   async parties(transferId: string): Promise<TransferParties | undefined> {
     const transfer = await this.#db
       .selectFrom('transfers')
-      .innerJoin('users', 'users.id', 'transfers.sender_id')
-      .select(['users.email', 'transfers.created_at'])
+      .leftJoin('users', 'users.id', 'transfers.sender_id')
+      .leftJoin('drop_boxes', 'drop_boxes.id', 'transfers.box_id')
+      .select(['users.email', 'transfers.created_at', 'transfers.box_id', 'transfers.depositor_email', 'drop_boxes.name as boxName'])
       .where('transfers.id', '=', transferId)
       .executeTakeFirst();
     if (transfer === undefined) return undefined;
     const recipients = await this.#db.selectFrom('recipients').select(['email', 'downloaded_at']).where('transfer_id', '=', transferId).orderBy('email').execute();
+    const isDeposit = transfer.box_id !== null && transfer.boxName !== null && transfer.depositor_email !== null;
+    if (!isDeposit && transfer.email === null) return undefined;
     return {
       senderEmail: transfer.email,
       sentAt: Number(transfer.created_at),
       recipients: recipients.map((r) => ({ email: r.email, downloadedAt: r.downloaded_at === null ? null : Number(r.downloaded_at) })),
+      deposit: isDeposit ? { boxName: transfer.boxName as string, depositorEmail: transfer.depositor_email as string } : null,
     };
   }
 

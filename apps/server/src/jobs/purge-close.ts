@@ -1,5 +1,6 @@
 // The purge's closing rules: expired, exhausted (once no grant lives), downloaded (the class says so, every
-// recipient confirmed, a short grace for a second copy in flight) and abandoned uploads. Revoking closes at once
+// recipient confirmed, a short grace for a second copy in flight) and abandoned uploads (after a day, or at once for a
+// deposit whose drop box expired or closed). Revoking closes at once
 // (TransferService). A legal hold does not stop a closing: a held transfer is never served past its deadline.
 import { sql } from 'kysely';
 import type { Executor } from '../transfers/transfer.repository.js';
@@ -83,10 +84,17 @@ export async function closeDue(db: Executor, now: number): Promise<ClosedCounts>
     .where('state', '=', 'uploading')
     .where('created_at', '<=', now - ABANDONED_AFTER_MS)
     .executeTakeFirst();
+  // A deposit still uploading when its box expired (or closed) can never be finalized: abandoned now, not in a day.
+  const boxGone = await db
+    .updateTable('transfers')
+    .set(closed('abandoned'))
+    .where('state', '=', 'uploading')
+    .where('box_id', 'in', (eb) => eb.selectFrom('drop_boxes').select('id').where((b) => b.or([b('expires_at', '<=', now), b('state', '=', 'closed')])))
+    .executeTakeFirst();
   return {
     expired: Number(expired.numUpdatedRows),
     exhausted: Number(exhausted.numUpdatedRows),
-    abandoned: Number(abandoned.numUpdatedRows),
+    abandoned: Number(abandoned.numUpdatedRows) + Number(boxGone.numUpdatedRows),
     downloaded: Number(downloaded.numUpdatedRows),
   };
 }

@@ -1,6 +1,7 @@
 // The purge job: closes transfers whose time, downloads or upload window is up, then crypto-shreds and deletes
 // them batch by batch (purge-batch.ts: the steps, and why a crash anywhere is repaired by the next run), leaving
-// a tombstone and a deletion record each. Held transfers are closed on time but purged only once released.
+// a tombstone and a deletion record each. Held transfers are closed on time but purged only once released. Then
+// drop boxes past their expiry with no deposit left lose their keys (the box row stays as a tombstone).
 import { hostname } from 'node:os';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -62,6 +63,8 @@ export interface PurgeReport {
   readonly failed: readonly string[];
   /** How long after their deadlines this run's transfers were purged (ms); null when it purged none. */
   readonly lagMs: LagFigures | null;
+  /** Drop boxes whose keys this run deleted (expired, no deposit left). */
+  readonly boxesPurged: readonly string[];
 }
 
 const NOTHING_CLOSED: ClosedCounts = { expired: 0, exhausted: 0, abandoned: 0, downloaded: 0 };
@@ -99,7 +102,7 @@ export class PurgeJob {
 
   #exclusive(): Promise<PurgeReport> {
     return runUnlessRunningElsewhere(this.#deps.handle, PURGE_JOB, () => this.#run(),
-      () => ({ skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [], lagMs: null }));
+      () => ({ skipped: true, closed: NOTHING_CLOSED, purged: [], failed: [], lagMs: null, boxesPurged: [] }));
   }
 
   async #run(): Promise<PurgeReport> {
@@ -118,13 +121,15 @@ export class PurgeJob {
       ...(this.#deps.faults ? { faults: this.#deps.faults } : {}),
     }, this.#deps.batchSize ?? BATCH_SIZE);
     const purged = records.map((r) => r.transferId);
+    // After the transfers: a box whose last deposit was purged just now loses its keys in the same run.
+    const boxesPurged = await this.#repo.purgeExpiredBoxes(clock.now(), this.#deps.audit);
     const closedCount = closed.expired + closed.exhausted + closed.abandoned + closed.downloaded;
     await this.#runs.finish(runId, clock.now(), { closed: closedCount, purged: purged.length, failed: failed.length });
     const lagMs = lagFigures(records.map((r) => r.lagMs));
-    if (closedCount + purged.length + failed.length > 0) {
-      logger.info({ closed, purged: purged.length, failed: failed.length, lagMs, durationMs: clock.now() - started }, 'purge run');
+    if (closedCount + purged.length + failed.length + boxesPurged.length > 0) {
+      logger.info({ closed, purged: purged.length, failed: failed.length, boxesPurged: boxesPurged.length, lagMs, durationMs: clock.now() - started }, 'purge run');
     }
-    return { skipped: false, closed, purged, failed, lagMs };
+    return { skipped: false, closed, purged, failed, lagMs, boxesPurged };
   }
 }
 

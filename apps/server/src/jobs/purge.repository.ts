@@ -13,7 +13,8 @@ export { ABANDONED_AFTER_MS, DOWNLOADED_GRACE_MS, OPENING_RETENTION_MS, type Clo
 /** What the purge needs of a closed transfer. */
 export interface PurgeCandidate {
   readonly id: string;
-  readonly senderId: string;
+  /** null for a deposit. */
+  readonly senderId: string | null;
   readonly dataClass: string;
   readonly reason: string;
   readonly createdAt: number;
@@ -75,8 +76,9 @@ export class PurgeRepository {
   }
 
   /**
-   * Step 1, one transaction for the batch: SS, the link slot, the link-auth key, the member slots, the manifest and
-   * its signature are gone, and so is every way in (grants, openings, challenges). Idempotent. Returns the ids it applied to: those still closed
+   * Step 1, one transaction for the batch: SS, the link slot, the link-auth key, the member slots, a deposit's box
+   * slot, the manifest and its signature are gone, and so is every way in (grants, openings, challenges, deposit
+   * tokens). Idempotent. Returns the ids it applied to: those still closed
    * and not held now (a hold placed since the batch was chosen keeps its transfer whole).
    */
   async destroySecrets(ids: readonly string[]): Promise<string[]> {
@@ -85,7 +87,7 @@ export class PurgeRepository {
       for (const chunk of chunks(ids)) {
         const rows = await trx
           .updateTable('transfers')
-          .set({ ss_enc: null, link_slot: null, link_auth_key: null, manifest: null, manifest_signature: null })
+          .set({ ss_enc: null, link_slot: null, link_auth_key: null, manifest: null, manifest_signature: null, box_slot: null })
           .where('id', 'in', chunk)
           .where(this.#state(), '=', 'closed')
           .where((eb) => eb.not(eb.exists(activeHold(eb))))
@@ -98,6 +100,7 @@ export class PurgeRepository {
         await trx.deleteFrom('grants').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('openings').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('link_challenges').where('transfer_id', 'in', done).execute();
+        await trx.deleteFrom('deposit_tokens').where('transfer_id', 'in', done).execute();
       }
       return applied;
     });
@@ -171,9 +174,65 @@ export class PurgeRepository {
       const kept = records.filter((r) => marked.has(r.transferId));
       const ids = kept.map((r) => r.transferId);
       for (const chunk of chunks(ids)) await trx.deleteFrom('parts').where('transfer_id', 'in', chunk).execute();
+      await this.#releaseUnfinishedDeposits(trx, ids);
       await this.#records.insert(trx, kept);
       await audit.appendWithin(trx, kept.map(auditEntry));
       await inside?.(ids);
+      return ids;
+    }, { lock: AUDIT_LOCK });
+  }
+
+  /**
+   * A deposit that was never finalized (abandoned, or its box closed mid-upload) gives its count back to its box, in
+   * the tombstone's transaction: once, since only the transfers tombstoned here are counted.
+   */
+  async #releaseUnfinishedDeposits(trx: Executor, ids: readonly string[]): Promise<void> {
+    const perBox = new Map<string, number>();
+    for (const chunk of chunks(ids)) {
+      const rows = await trx
+        .selectFrom('transfers')
+        .select(['box_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('id', 'in', chunk)
+        .where('box_id', 'is not', null)
+        .where('finalized_at', 'is', null)
+        .groupBy('box_id')
+        .execute();
+      for (const r of rows) perBox.set(r.box_id as string, (perBox.get(r.box_id as string) ?? 0) + Number(r.n));
+    }
+    for (const [boxId, n] of perBox) {
+      await trx
+        .updateTable('drop_boxes')
+        .set((eb) => ({ deposits_used: eb.case().when('deposits_used', '>', n).then(eb('deposits_used', '-', n)).else(0).end() }))
+        .where('id', '=', boxId)
+        .execute();
+    }
+  }
+
+  /**
+   * Drop boxes past their expiry with no deposit left to purge (none, or every one purged): their keys — the signed
+   * records and every owner's sealed private keys — and any code or token still pointing at them are deleted, in one
+   * transaction with their audit entries; the box row stays as a tombstone (purged_at). A deposit still live or held
+   * keeps its box's keys. Returns the boxes purged.
+   */
+  async purgeExpiredBoxes(now: number, audit: AuditRepository): Promise<string[]> {
+    return withWriteTransaction(this.#handle, async (trx) => {
+      const rows = await trx
+        .updateTable('drop_boxes')
+        .set({ purged_at: now })
+        .where('purged_at', 'is', null)
+        .where('expires_at', '<=', now)
+        .where((eb) => eb.not(eb.exists(
+          eb.selectFrom('transfers').select(sql<number>`1`.as('one')).whereRef('transfers.box_id', '=', 'drop_boxes.id').where('transfers.state', '!=', 'purged'),
+        )))
+        .returning('id')
+        .execute();
+      const ids = rows.map((r) => r.id);
+      for (const chunk of chunks(ids)) {
+        for (const table of ['drop_box_keys', 'drop_box_owner_keys', 'box_openings', 'deposit_tokens'] as const) {
+          await trx.deleteFrom(table).where('box_id', 'in', chunk).execute();
+        }
+      }
+      await audit.appendWithin(trx, ids.map((id) => ({ actor: 'system', action: 'box.purged', target: id })));
       return ids;
     }, { lock: AUDIT_LOCK });
   }
@@ -187,11 +246,16 @@ export class PurgeRepository {
     return this.#handle.dialect === 'sqlite' ? sql<string>`+state` : sql.ref<string>('state');
   }
 
-  /** Housekeeping of live transfers: dead challenges and grants, and openings past the rate-limit window. */
+  /**
+   * Housekeeping of live transfers and boxes: dead challenges, grants and deposit tokens, and openings (of links and
+   * of boxes) past the rate-limit window.
+   */
   async deleteStale(now: number): Promise<void> {
     await this.#db.deleteFrom('link_challenges').where('expires_at', '<=', now).execute();
     await this.#db.deleteFrom('grants').where('expires_at', '<=', now).execute();
     await this.#db.deleteFrom('openings').where('created_at', '<=', now - OPENING_RETENTION_MS).execute();
+    await this.#db.deleteFrom('box_openings').where('created_at', '<=', now - OPENING_RETENTION_MS).execute();
+    await this.#db.deleteFrom('deposit_tokens').where('expires_at', '<=', now).execute();
   }
 }
 

@@ -154,7 +154,7 @@ function rowOf(v: DataClassValues): Omit<DataClassRow, 'name'> {
   };
 }
 
-/** Live transfers of the class obey its tightened bounds at once; returns how many had their expiry moved. */
+/** Live transfers (and drop boxes) of the class obey its tightened bounds at once; returns how many transfers had their expiry moved. */
 async function tightenLiveTransfers(trx: Executor, name: string, v: DataClassValues): Promise<number> {
   const shortened = await trx
     .updateTable('transfers')
@@ -179,6 +179,14 @@ async function tightenLiveTransfers(trx: Executor, name: string, v: DataClassVal
     .where('data_class', '=', name)
     .where('state', 'in', ['uploading', 'ready'])
     .where('max_downloads', '>', v.maxDownloads)
+    .execute();
+  // Drop boxes of the class live no longer than its new maximum either (their deposits follow the rules above).
+  await trx
+    .updateTable('drop_boxes')
+    .set((eb) => ({ expires_at: eb('created_at', '+', v.maxExpiryMs) }))
+    .where('data_class', '=', name)
+    .where('purged_at', 'is', null)
+    .where((eb) => eb('expires_at', '>', eb('created_at', '+', v.maxExpiryMs)))
     .execute();
   return Number(shortened.numUpdatedRows);
 }

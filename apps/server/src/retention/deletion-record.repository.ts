@@ -19,7 +19,8 @@ export interface DeletionFacts {
 
 export interface NewDeletionRecord extends DeletionFacts {
   readonly transferId: string;
-  readonly senderId: string;
+  /** null for a deposit: its box's owners are told instead of a sender. */
+  readonly senderId: string | null;
 }
 
 /** A stored record's facts: bigint columns as numbers (PostgreSQL), the parts' JSON parsed. */

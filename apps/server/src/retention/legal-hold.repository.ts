@@ -15,6 +15,7 @@ export interface ActiveHold {
   readonly placedAt: number;
   readonly transferState: TransferState;
   readonly dataClass: string;
+  /** The sender's address; for a deposit (no sender), the address its depositor verified by a code. */
   readonly senderEmail: string;
   readonly expiresAt: number | null;
   readonly closeReason: string | null;
@@ -54,17 +55,18 @@ export class LegalHoldRepository {
     const rows = await this.#db
       .selectFrom('legal_holds as h')
       .innerJoin('transfers as t', 't.id', 'h.transfer_id')
-      .innerJoin('users as s', 's.id', 't.sender_id')
+      // A deposit has no sender: the address its depositor verified stands in.
+      .leftJoin('users as s', 's.id', 't.sender_id')
       .leftJoin('users as p', 'p.id', 'h.placed_by')
       .select([
         'h.id as holdId', 'h.transfer_id as transferId', 'h.reason', 'p.email as placedBy', 'h.placed_at as placedAt',
-        't.state as transferState', 't.data_class as dataClass', 's.email as senderEmail', 't.expires_at as expiresAt',
+        't.state as transferState', 't.data_class as dataClass', (eb) => eb.fn.coalesce('s.email', 't.depositor_email').as('senderEmail'), 't.expires_at as expiresAt',
         't.close_reason as closeReason',
       ])
       .where('h.released_at', 'is', null)
       .orderBy('h.placed_at')
       .orderBy('h.id')
       .execute();
-    return rows.map((r) => ({ ...r, placedAt: Number(r.placedAt), expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
+    return rows.map((r) => ({ ...r, senderEmail: r.senderEmail ?? '', placedAt: Number(r.placedAt), expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
   }
 }

@@ -1,10 +1,9 @@
 // PUT of one ciphertext part: the body streams from the socket to the blob store, never buffered here.
 import { PART_CIPHERTEXT_SIZE, HEADER_SIZE } from '@valise/crypto';
 import { Bytes32, PART_HASH_HEADER, PartParams, PartReceipt } from '@valise/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { rawBody } from '../http/app.js';
-import type { MemberAuth } from './member-auth.js';
-import type { PartService } from './part.service.js';
+import type { PartService, Uploader } from './part.service.js';
 
 /** Part 0 is the largest: a full part plus the 56-byte file header. */
 const MAX_PART_BYTES = PART_CIPHERTEXT_SIZE + HEADER_SIZE;
@@ -17,8 +16,11 @@ type PartRoute = {
   Headers: { [PART_HASH_HEADER]: string };
 };
 
-export function registerPartRoute(app: FastifyInstance, deps: { readonly auth: MemberAuth; readonly parts: PartService }): void {
-  const { auth, parts } = deps;
+/**
+ * PUT …/:transferId/files/:fileId/parts/:index in the caller's scope: a member's transfers (/transfers) or a
+ * depositor's deposit (/deposits). `uploaderOf` authenticates the request (it ran on arrival, before the body).
+ */
+export function registerPartRoute(app: FastifyInstance, parts: PartService, uploaderOf: (request: FastifyRequest) => Uploader): void {
   app.put<PartRoute>(
     '/:transferId/files/:fileId/parts/:index',
     {
@@ -35,7 +37,7 @@ export function registerPartRoute(app: FastifyInstance, deps: { readonly auth: M
     async (request) => {
       const { transferId, fileId, index } = request.params;
       return parts.put(
-        auth.memberOf(request),
+        uploaderOf(request),
         { transferId, fileId, index: Number(index) },
         {
           contentLength: contentLength(request.headers['content-length']),

@@ -12,8 +12,19 @@ import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { partSize } from './part-layout.js';
 import { PartRepository } from './part.repository.js';
-import { TransferRepository } from './transfer.repository.js';
+import { TransferRepository, type TransferRow } from './transfer.repository.js';
 import type { Sender } from './transfer.service.js';
+
+/**
+ * Who may upload to which transfer, for callers other than a member sender (whose scope is their own transfers): a
+ * depositor's token names one deposit (boxes/deposits.service.ts). Answers undefined (a 404) or throws the refusal.
+ */
+export interface UploadScope {
+  transfer(transferId: string): Promise<TransferRow | undefined>;
+}
+
+/** A member sender, or another scope. */
+export type Uploader = Sender | UploadScope;
 
 export interface PartServiceDeps {
   readonly handle: DatabaseHandle;
@@ -51,8 +62,10 @@ export class PartService {
    * Everything that can be decided from the headers, before one byte of the body is read: a part that would be
    * refused anyway must not cost its upload. Returns the exact size the part must have.
    */
-  async check(sender: Sender, target: PartTarget, contentLength: number | undefined): Promise<number> {
-    const transfer = await this.#transfers.findOwned(target.transferId, sender.id);
+  async check(uploader: Uploader, target: PartTarget, contentLength: number | undefined): Promise<number> {
+    const transfer = 'transfer' in uploader
+      ? await uploader.transfer(target.transferId)
+      : await this.#transfers.findOwned(target.transferId, uploader.id);
     if (!transfer) throw new AppError('not_found');
     if (transfer.state !== 'uploading') throw new AppError('transfer_not_uploading');
     const file = await this.#parts.findFile(target.transferId, target.fileId);
@@ -71,9 +84,9 @@ export class PartService {
     return expected;
   }
 
-  async put(sender: Sender, target: PartTarget, upload: PartUpload): Promise<PartReceipt> {
+  async put(uploader: Uploader, target: PartTarget, upload: PartUpload): Promise<PartReceipt> {
     const { blobs, clock, handle, logger } = this.#deps;
-    const size = await this.check(sender, target, upload.contentLength);
+    const size = await this.check(uploader, target, upload.contentLength);
     const announced = Buffer.from(upload.sha256, 'base64url');
 
     // A fresh key per upload: a retry never overwrites bytes that a committed row may still point at.

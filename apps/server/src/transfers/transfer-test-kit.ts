@@ -12,7 +12,7 @@ import {
 import { API_PREFIX, PART_HASH_HEADER, type CreateTransferResponse, type FinalizeRequest } from '@valise/protocol';
 import { hashToken, newId, newToken } from '../accounts/tokens.js';
 import type { Dialect } from '../db/database.js';
-import { createDomain } from '../domain.js';
+import { createDomain, type Domain } from '../domain.js';
 import { OutboxMailer } from '../mail/outbox-mailer.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { availableDialects } from '../testing/databases.js';
@@ -52,25 +52,27 @@ export interface SentTransfer {
 export class Harness {
   readonly server: TestServer;
   readonly domain: TransferDomain;
+  /** Every domain the server runs (drop boxes, inbox…), for tests beyond transfers. */
+  readonly all: Domain;
   readonly clock: ManualClock;
 
-  private constructor(server: TestServer, domain: TransferDomain, clock: ManualClock) {
+  private constructor(server: TestServer, all: Domain, clock: ManualClock) {
     this.server = server;
-    this.domain = domain;
+    this.domain = all.transfers;
+    this.all = all;
     this.clock = clock;
   }
 
   static async start(options: HarnessOptions): Promise<Harness> {
     const clock = new ManualClock(Date.now());
-    let domain: TransferDomain | undefined;
+    let domain: Domain | undefined;
     const server = await startTestServer({
       dialect: options.dialect,
       blobs: options.blobs ?? 'fs',
       clock,
       domain: (ctx) => {
-        const built = createDomain(ctx);
-        domain = built.transfers;
-        return built;
+        domain = createDomain(ctx);
+        return domain;
       },
       // The timer must not purge behind a test's back: tests call runOnce().
       env: { VALISE_PURGE_INTERVAL: '1d', ...options.env },
@@ -190,6 +192,7 @@ export class Harness {
   async mailsTo(email: string): Promise<string[]> {
     await this.domain.gate.drain();
     await this.domain.inboxNotices.drain();
+    await this.all.boxes.mail.drain();
     const dir = (this.server.ctx.mailer as OutboxMailer).dir;
     const names = await readdir(dir).catch(() => [] as string[]);
     const mails = await Promise.all(names.sort().map((n) => readFile(join(dir, n), 'utf8')));

@@ -10,9 +10,19 @@ export type TransferRow = Row<'transfers'>;
 export type FileRow = Row<'transfer_files'>;
 export type RecipientRow = Row<'recipients'>;
 
+/** Who a deposit is from: its box, and the depositor the server verified by a code (docs/format.md §13.3). */
+export interface DepositOrigin {
+  readonly boxId: string;
+  /** Lowercase. */
+  readonly depositorEmail: string;
+  readonly depositorName: string;
+}
+
 export interface NewTransfer {
   readonly id: string;
-  readonly senderId: string;
+  /** The member sending it; null for a deposit (then `deposit` is set). */
+  readonly senderId: string | null;
+  readonly deposit?: DepositOrigin;
   readonly dataClass: string;
   readonly createdAt: number;
   readonly expiresInMs: number;
@@ -82,6 +92,9 @@ export class TransferRepository {
       total_bytes: t.totalBytes,
       closed_at: null,
       purged_at: null,
+      box_id: t.deposit?.boxId ?? null,
+      depositor_email: t.deposit?.depositorEmail ?? null,
+      depositor_name: t.deposit?.depositorName ?? null,
     }).execute();
     const files = t.files.map((f, idx) => ({
       id: f.id, transfer_id: t.id, idx, ciphertext_size: f.ciphertextSize, part_count: f.partCount,
@@ -112,15 +125,22 @@ export class TransferRepository {
     return addresses.filter((a) => !members.has(a));
   }
 
-  /** Bytes the sender holds in live transfers (uploading or ready): what the quota counts. */
-  async liveBytes(trx: Executor, senderId: string): Promise<number> {
-    const row = await trx
-      .selectFrom('transfers')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_bytes'), eb.lit(0)).as('bytes'))
-      .where('sender_id', '=', senderId)
-      .where('state', 'in', ['uploading', 'ready'])
-      .executeTakeFirst();
-    return Number(row?.bytes ?? 0);
+  /**
+   * Bytes a member holds in live transfers (uploading or ready): what the quota counts. A deposit counts against the
+   * member who created its drop box, as if they had sent it.
+   */
+  async liveBytes(trx: Executor, userId: string): Promise<number> {
+    const sum = async (query: 'sent' | 'deposited') => {
+      let q = trx
+        .selectFrom('transfers')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_bytes'), eb.lit(0)).as('bytes'))
+        .where('state', 'in', ['uploading', 'ready']);
+      q = query === 'sent'
+        ? q.where('sender_id', '=', userId)
+        : q.where('box_id', 'in', (eb) => eb.selectFrom('drop_boxes').select('id').where('owner_id', '=', userId));
+      return Number((await q.executeTakeFirst())?.bytes ?? 0);
+    };
+    return (await sum('sent')) + (await sum('deposited'));
   }
 
   /** The user's own quota, or null for the configured default. */
@@ -240,6 +260,25 @@ export class TransferRepository {
       await trx.insertInto('member_slots').values(slots.slice(i, i + INSERT_BATCH)).execute();
     }
     return true;
+  }
+
+  /** A deposit: uploading → ready, once, with its box slot and manifest; false when it was not uploading any more. */
+  async markDepositReady(
+    trx: Executor,
+    id: string,
+    v: { readonly now: number; readonly expiresAt: number; readonly manifest: Uint8Array; readonly boxSlot: { readonly slotId: string; readonly epoch: number; readonly wrapped: Uint8Array } },
+  ): Promise<boolean> {
+    const result = await trx
+      .updateTable('transfers')
+      .set({
+        state: 'ready', finalized_at: v.now, expires_at: v.expiresAt, manifest: v.manifest,
+        box_slot_id: v.boxSlot.slotId, box_slot_epoch: v.boxSlot.epoch, box_slot: v.boxSlot.wrapped,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'uploading')
+      .where('box_id', 'is not', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   /** Every recipient of the transfer (address order). */

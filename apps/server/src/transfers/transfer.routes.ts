@@ -79,7 +79,7 @@ export function transferRoutes(deps: TransferRouteDeps): DomainPlugin {
         async (request) => deletionRecords.forSender(auth.memberOf(request), request.params.transferId),
       );
 
-      registerPartRoute(app, deps);
+      registerPartRoute(app, deps.parts, (request) => auth.memberOf(request));
     },
   };
 }

@@ -131,27 +131,7 @@ export class TransferService {
 
   /** What has arrived, for resuming; SS is given back to the owner only while the upload is unfinished. */
   async uploadStatus(sender: Sender, transferId: string): Promise<UploadStatus> {
-    const transfer = await this.#owned(sender, transferId);
-    const files = await this.#transfers.files(transferId);
-    const parts = await this.#parts.listByTransfer(transferId);
-    const serverShare =
-      transfer.state === 'uploading' && transfer.ss_enc !== null
-        ? Buffer.from(openServerShare(this.#deps.keystore, transferId, { sealed: transfer.ss_enc, epoch: transfer.ss_epoch })).toString('base64url')
-        : null;
-    return {
-      transferId,
-      state: transfer.state,
-      serverShare,
-      files: files.map((f) => ({
-        fileId: f.id,
-        ciphertextSize: f.ciphertext_size,
-        partCount: f.part_count,
-        received: parts
-          .filter((p) => p.file_id === f.id)
-          .sort((a, b) => a.idx - b.idx)
-          .map((p) => ({ index: p.idx, sha256: Buffer.from(p.sha256).toString('base64url') })),
-      })),
-    };
+    return uploadStatusOf(this.#deps.keystore, this.#transfers, this.#parts, await this.#owned(sender, transferId));
   }
 
   /**
@@ -303,6 +283,30 @@ export class TransferService {
     if (!transfer) throw new AppError('not_found');
     return transfer;
   }
+}
+
+/** What has arrived of a transfer, for resuming; SS only while the upload is unfinished (its uploader's need). */
+export async function uploadStatusOf(keystore: Keystore, transfers: TransferRepository, partRepo: PartRepository, transfer: TransferRow): Promise<UploadStatus> {
+  const files = await transfers.files(transfer.id);
+  const parts = await partRepo.listByTransfer(transfer.id);
+  const serverShare =
+    transfer.state === 'uploading' && transfer.ss_enc !== null
+      ? Buffer.from(openServerShare(keystore, transfer.id, { sealed: transfer.ss_enc, epoch: transfer.ss_epoch })).toString('base64url')
+      : null;
+  return {
+    transferId: transfer.id,
+    state: transfer.state,
+    serverShare,
+    files: files.map((f) => ({
+      fileId: f.id,
+      ciphertextSize: f.ciphertext_size,
+      partCount: f.part_count,
+      received: parts
+        .filter((p) => p.file_id === f.id)
+        .sort((a, b) => a.idx - b.idx)
+        .map((p) => ({ index: p.idx, sha256: Buffer.from(p.sha256).toString('base64url') })),
+    })),
+  };
 }
 
 /** The link slot and A, both or neither. */

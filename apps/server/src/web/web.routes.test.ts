@@ -32,7 +32,7 @@ describe('web app serving', () => {
   });
 
   it('answers every app route with the page, under a strict Content-Security-Policy', async () => {
-    for (const path of ['/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/AAAAAAAAAAAAAAAAAAAAAA']) {
+    for (const path of ['/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/AAAAAAAAAAAAAAAAAAAAAA', '/d/AAAAAAAAAAAAAAAAAAAAAA']) {
       const res = await fetch(`${server.url}${path}`);
       assert.equal(res.status, 200, path);
       assert.equal(await res.text(), PAGE);
@@ -70,7 +70,7 @@ describe('web app serving', () => {
   });
 
   it('serves nothing but the built files: no build metadata, no paths outside, no unknown pages', async () => {
-    for (const path of ['/.vite/manifest.json', '/.build-digest', '/index.html', '/assets/../index.html', '/assets/%2e%2e/.build-digest', '/assets/missing.js', '/nowhere', '/t/short']) {
+    for (const path of ['/.vite/manifest.json', '/.build-digest', '/index.html', '/assets/../index.html', '/assets/%2e%2e/.build-digest', '/assets/missing.js', '/nowhere', '/t/short', '/d/short']) {
       const res = await fetch(`${server.url}${path}`);
       assert.equal(res.status, 404, path);
       assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8', path);

@@ -24,8 +24,10 @@ export function pageCsp(https: boolean): string {
   ].join('; ');
 }
 
-/** The paths of the app's views (apps/web/src/router.ts). /t/<id> is the link page. */
-export const PAGE_ROUTES = ['/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/:transferId(^[A-Za-z0-9_-]{22}$)'] as const;
+/** The paths of the app's views (apps/web/src/router.ts). /t/<id> is the link page; /d/<boxId> a drop box's. */
+export const PAGE_ROUTES = [
+  '/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/:transferId(^[A-Za-z0-9_-]{22}$)', '/d/:boxId(^[A-Za-z0-9_-]{22}$)',
+] as const;
 
 export function webRoutes(): DomainPlugin {
   const send = (csp: string, request: FastifyRequest, reply: FastifyReply, asset: WebAsset) => {

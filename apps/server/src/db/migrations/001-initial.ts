@@ -88,10 +88,64 @@ export function initial(dialect: Dialect): Migration {
           max_expiry_ms: 30 * day, default_expiry_ms: 7 * day, max_downloads: 100, delete_when_downloaded: 0, allow_outside_recipients: 1, updated_at: 0 },
       ]).execute();
 
+      // Drop boxes (docs/format.md §13): made on a member's client, which keeps the private keys (sealed to each owner
+      // below); the server holds the public side: the box signing public key (the link's fragment), the signed
+      // epoch records, and the policy of the box. `name` is the signed record's, copied for lists and mails.
+      await db.schema
+        .createTable('drop_boxes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // The member who created it (its quota carries the deposits).
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('name', 'text', (c) => c.notNull().check(sql`length(name) between 1 and 200`))
+        .addColumn('sig', 'text', (c) => c.notNull().check(sql`sig in ('Ed25519', 'ECDSA-P256')`))
+        .addColumn('sig_public_key', blob, (c) => c.notNull().check(sql`length(sig_public_key) in (32, 65)`))
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('open', 'closed')`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        .addColumn('max_deposits', 'integer', (c) => c.notNull().check(sql`max_deposits > 0`))
+        // Counted when a deposit is created; given back when an unfinished one is purged.
+        .addColumn('deposits_used', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('max_deposit_bytes', 'bigint', (c) => c.notNull().check(sql`max_deposit_bytes > 0`))
+        // JSON array of lowercase domains; [] accepts any address.
+        .addColumn('allowed_domains', 'text', (c) => c.notNull())
+        .addColumn('data_class', 'text', (c) => c.notNull().references('data_classes.name'))
+        .addColumn('closed_at', ms)
+        // When the purge deleted its keys (expired, and no deposit left): the row stays as the box's tombstone.
+        .addColumn('purged_at', ms)
+        // The deposit limit holds even if some code path forgets the atomic UPDATE … WHERE.
+        .addCheckConstraint('drop_boxes_deposits_within_limit', sql`deposits_used >= 0 and deposits_used <= max_deposits`)
+        .addCheckConstraint('drop_boxes_closed_at', sql`(state = 'closed') = (closed_at is not null)`)
+        .execute();
+      await db.schema.createIndex('drop_boxes_expires_at').on('drop_boxes').column('expires_at').where(sql<boolean>`purged_at is null`).execute();
+
+      // Each epoch's box key record (canonical JSON, §13.2) and its signature by the box signing key.
+      await db.schema
+        .createTable('drop_box_keys')
+        .addColumn('box_id', 'text', (c) => c.notNull().references('drop_boxes.id').onDelete('cascade'))
+        .addColumn('epoch', 'integer', (c) => c.notNull().check(sql`epoch >= 1`))
+        .addColumn('record', 'text', (c) => c.notNull().check(sql`length(record) between 2 and 2000`))
+        .addColumn('signature', blob, (c) => c.notNull().check(sql`length(signature) = 64`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('drop_box_keys_pk', ['box_id', 'epoch'])
+        .execute();
+
+      // The box's private keys, sealed to each owner's certified member key (§13.4): never opened here.
+      await db.schema
+        .createTable('drop_box_owner_keys')
+        .addColumn('box_id', 'text', (c) => c.notNull().references('drop_boxes.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('fingerprint', blob, (c) => c.notNull().check(sql`length(fingerprint) = 32`))
+        .addColumn('sealed', blob, (c) => c.notNull().check(sql`length(sealed) between 1 and 65536`))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('drop_box_owner_keys_pk', ['box_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('drop_box_owner_keys_user_id').on('drop_box_owner_keys').columns(['user_id', 'box_id']).execute();
+
       await db.schema
         .createTable('transfers')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('sender_id', 'text', (c) => c.notNull().references('users.id'))
+        // The member who sent it; null for a deposit into a drop box (box_id), whose depositor has no account.
+        .addColumn('sender_id', 'text', (c) => c.references('users.id'))
         .addColumn('state', 'text', (c) =>
           c.notNull().check(sql`state in ('uploading', 'ready', 'closed', 'purged')`),
         )
@@ -119,14 +173,67 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('purge_attempts', 'integer', (c) => c.notNull().defaultTo(0))
         // When the sender was told the transfer is about to expire unopened (at most once).
         .addColumn('expiry_warned_at', ms)
+        // A deposit (§13.3): its box, the address the server verified by a code and the name the depositor typed, and
+        // its only slot, CK sealed to the box key of box_slot_epoch (the purge destroys box_slot, like the link slot).
+        .addColumn('box_id', 'text', (c) => c.references('drop_boxes.id'))
+        .addColumn('depositor_email', 'text')
+        .addColumn('depositor_name', 'text')
+        .addColumn('box_slot_id', 'text')
+        .addColumn('box_slot', blob, (c) => c.check(sql`length(box_slot) in (80, 113)`))
+        .addColumn('box_slot_epoch', 'integer', (c) => c.check(sql`box_slot_epoch >= 1`))
         // The download limit holds even if some code path forgets the atomic UPDATE … WHERE.
         .addCheckConstraint('transfers_downloads_within_limit', sql`downloads_used >= 0 and downloads_used <= max_downloads`)
         // The purge destroys the signature but keeps the signer's fingerprint (public, like the sender).
         .addCheckConstraint('transfers_signature_has_signer', sql`manifest_signature is null or signer_fingerprint is not null`)
+        // A member's transfer or a deposit, never both nor neither; a deposit names its depositor and has no link.
+        .addCheckConstraint('transfers_sender_or_box', sql`(sender_id is null) = (box_id is not null)`)
+        .addCheckConstraint('transfers_depositor_with_box', sql`(box_id is null) = (depositor_email is null) and (box_id is null) = (depositor_name is null)`)
+        .addCheckConstraint('transfers_depositor_email_lowercase', sql`depositor_email = lower(depositor_email)`)
+        .addCheckConstraint('transfers_box_slot_of_deposit', sql`box_slot_id is null or box_id is not null`)
+        .addCheckConstraint('transfers_box_slot_epoch', sql`(box_slot_id is null) = (box_slot_epoch is null)`)
+        .addCheckConstraint('transfers_deposit_without_link', sql`box_id is null or link_slot_id is null`)
         .execute();
       // The purge job scans by state and expiry.
       await db.schema.createIndex('transfers_state_expires_at').on('transfers').columns(['state', 'expires_at']).execute();
       await db.schema.createIndex('transfers_sender_id').on('transfers').columns(['sender_id', 'created_at']).execute();
+      // A box's deposits: the owners' inbox, their quota, and the box purge's "no deposit left".
+      await db.schema.createIndex('transfers_box_id').on('transfers').columns(['box_id', 'created_at']).execute();
+
+      // Depositors' one-time codes (the gate's openings, for a box instead of a transfer): rate-limited per (box,
+      // address) and per box, 5 attempts, stored as an HMAC bound to the opening.
+      await db.schema
+        .createTable('box_openings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('box_id', 'text', (c) => c.notNull().references('drop_boxes.id').onDelete('cascade'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        .addColumn('code_hash', blob, (c) => c.notNull())
+        .addColumn('code_expires_at', ms, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('completed_at', ms)
+        .addCheckConstraint('box_openings_email_lowercase', sql`email = lower(email)`)
+        .execute();
+      await db.schema.createIndex('box_openings_box_id_created_at').on('box_openings').columns(['box_id', 'created_at']).execute();
+
+      // A verified depositor's bearer token (stored as an HMAC): one deposit into one box. transfer_id is set when the
+      // deposit is created (once), spent_at when it is finalized; it expires 24 hours after the code was checked.
+      await db.schema
+        .createTable('deposit_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('box_id', 'text', (c) => c.notNull().references('drop_boxes.id').onDelete('cascade'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', blob, (c) => c.notNull().unique())
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        .addColumn('transfer_id', 'text', (c) => c.unique().references('transfers.id'))
+        .addColumn('spent_at', ms)
+        .addCheckConstraint('deposit_tokens_email_lowercase', sql`email = lower(email)`)
+        .addCheckConstraint('deposit_tokens_spent_after_deposit', sql`spent_at is null or transfer_id is not null`)
+        .execute();
+      await db.schema.createIndex('deposit_tokens_expires_at').on('deposit_tokens').column('expires_at').execute();
 
       await db.schema
         .createTable('transfer_files')
@@ -266,7 +373,8 @@ export function initial(dialect: Dialect): Migration {
       await db.schema
         .createTable('deletion_records')
         .addColumn('transfer_id', 'text', (c) => c.primaryKey().references('transfers.id'))
-        .addColumn('sender_id', 'text', (c) => c.notNull().references('users.id'))
+        // null for a deposit (no member sent it): its box's owners are told instead.
+        .addColumn('sender_id', 'text', (c) => c.references('users.id'))
         .addColumn('data_class', 'text', (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
         .addColumn('deadline_at', ms, (c) => c.notNull())
@@ -351,7 +459,7 @@ export function initial(dialect: Dialect): Migration {
     async down(db: Kysely<any>) {
       for (const table of [
         'unlock_wraps', 'member_keys', 'purge_runs', 'deletion_records', 'legal_holds', 'audit_log', 'access_events', 'member_slots', 'grants', 'openings', 'link_challenges', 'recipients', 'parts',
-        'transfer_files', 'transfers', 'data_classes', 'login_throttle', 'sessions', 'enrollments', 'users',
+        'transfer_files', 'deposit_tokens', 'box_openings', 'transfers', 'drop_box_owner_keys', 'drop_box_keys', 'drop_boxes', 'data_classes', 'login_throttle', 'sessions', 'enrollments', 'users',
       ]) {
         await db.schema.dropTable(table).execute();
       }
