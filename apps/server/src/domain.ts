@@ -4,7 +4,6 @@ import { AccountRepository } from './accounts/account.repository.js';
 import { accountRoutes } from './accounts/account.routes.js';
 import { AccountService } from './accounts/account.service.js';
 import { memberAuth } from './accounts/authenticate.js';
-import { BoxMailer } from './boxes/box-notices.js';
 import { boxRoutes, depositRoutes } from './boxes/boxes.routes.js';
 import { BoxService } from './boxes/boxes.service.js';
 import { DepositService } from './boxes/deposits.service.js';
@@ -31,7 +30,6 @@ export interface Domain extends DomainParts {
 export interface BoxDomain {
   readonly boxes: BoxService;
   readonly deposits: DepositService;
-  readonly mail: BoxMailer;
 }
 
 export function createDomain(ctx: ServerContext): Domain {
@@ -45,14 +43,12 @@ export function createDomain(ctx: ServerContext): Domain {
   });
   const transfers = createTransferDomain(ctx, auth, memberKeys);
   const inbox = new InboxService({ handle: ctx.database, keystore: ctx.keystore, clock: ctx.clock });
-  const boxMail = new BoxMailer({ mailer: ctx.mailer, logger: ctx.logger });
   const boxDeps = {
     handle: ctx.database, clock: ctx.clock, audit: ctx.audit, limits: ctx.config.limits, dataClasses: transfers.dataClasses, publicUrl: ctx.config.publicUrl,
   };
   const boxes: BoxDomain = {
     boxes: new BoxService({ ...boxDeps, memberKeys }),
-    deposits: new DepositService({ ...boxDeps, keystore: ctx.keystore, mail: boxMail }),
-    mail: boxMail,
+    deposits: new DepositService({ ...boxDeps, keystore: ctx.keystore, mailLater: transfers.mailLater }),
   };
   return {
     accounts,
@@ -64,7 +60,7 @@ export function createDomain(ctx: ServerContext): Domain {
       accountRoutes(accounts, auth), ...transfers.plugins, inboxRoutes({ inbox, auth }), memberKeyRoutes(memberKeys, auth),
       boxRoutes({ boxes: boxes.boxes, deposits: boxes.deposits, auth }), depositRoutes({ deposits: boxes.deposits, parts: transfers.parts }), webRoutes(),
     ],
-    // Codes, receipts and owners' notices leave after their answer: shutdown waits for them before the mailer closes.
-    jobs: [...transfers.jobs, { name: 'box-mail', start: () => undefined, stop: () => boxMail.drain() }],
+    // Box codes, receipts and owners' notices leave through transfers.mailLater, drained by its job at shutdown.
+    jobs: transfers.jobs,
   };
 }

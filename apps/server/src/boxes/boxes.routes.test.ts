@@ -65,8 +65,7 @@ describe('drop boxes', async () => {
       const transfer = (id: string) => h.db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const boxRow = (id: string) => h.db.selectFrom('drop_boxes').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const outbox = async () => {
-        await h.all.boxes.mail.drain();
-        await h.domain.inboxNotices.drain();
+        await h.domain.mailLater.drain();
         const messages = await new OutboxReader((h.server.ctx.mailer as OutboxMailer).dir).messages();
         return messages.map((m) => ({ ...m, subject: decodedHeader(m.subject), body: quotedPrintable(m.body) }));
       };

@@ -27,7 +27,7 @@ import { bytesInWords, durationInWords, normalizeEmail } from '../transfers/tran
 import { TransferRepository, type TransferRow } from '../transfers/transfer.repository.js';
 import { uploadStatusOf } from '../transfers/transfer.service.js';
 import { depositCodeMail, depositNoticeMail, depositReceiptMail } from './box-mail.js';
-import type { BoxMailer } from './box-notices.js';
+import type { BackgroundMailer } from '../mail/background-mailer.js';
 import { allowedDomainsOf, boxUnavailability, depositorName, domainAllowed, isCanonicalId, requireOpenBox, strictBase64Url } from './box-rules.js';
 import { BoxRepository, type BoxRow, type DepositTokenRow } from './boxes.repository.js';
 
@@ -43,7 +43,8 @@ export interface DepositServiceDeps {
   readonly dataClasses: DataClassService;
   /** Without a trailing slash. */
   readonly publicUrl: string;
-  readonly mail: BoxMailer;
+  /** Codes, receipts and owners' notices leave after the answer. */
+  readonly mailLater: BackgroundMailer;
 }
 
 /** The caller of the deposit routes: a live deposit token (not expired, not spent). */
@@ -100,7 +101,7 @@ export class DepositService {
       return null;
     }, { lock: `box-codes:${boxId}` });
     if (limited !== null) throw new AppError('rate_limited', { extra: { retryAfter: limited } });
-    this.#deps.mail.sendInBackground([depositCodeMail({ to: email, code, boxName: box.name })], { boxId });
+    this.#deps.mailLater.send([depositCodeMail({ to: email, code, boxName: box.name })], { boxId });
     return { openingToken: token, codeExpiresAt };
   }
 
@@ -260,7 +261,7 @@ export class DepositService {
 
     const receipt = await this.#receipt(transferId, box, depositor, { depositedAt: now, expiresAt }, manifest);
     const owners = await this.#transfers.recipientsOf(transferId);
-    this.#deps.mail.sendInBackground([
+    this.#deps.mailLater.send([
       depositReceiptMail(receipt),
       ...owners.map((o) => depositNoticeMail({
         to: o.email, boxName: box.name, depositorEmail: depositor.email, depositorName: depositor.name,

@@ -11,7 +11,7 @@ import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { Keystore } from '../keystore.js';
 import type { Logger } from '../logger.js';
-import type { Mailer } from '../mail/mailer.js';
+import type { BackgroundMailer } from '../mail/background-mailer.js';
 import { requireAvailable } from '../transfers/availability.js';
 import { normalizeEmail } from '../transfers/transfer.policy.js';
 import { TransferRepository, type TransferRow } from '../transfers/transfer.repository.js';
@@ -32,7 +32,8 @@ export interface GateDeps {
   readonly handle: DatabaseHandle;
   readonly keystore: Keystore;
   readonly clock: Clock;
-  readonly mailer: Mailer;
+  /** Code e-mails leave after the answer (see #sendInBackground). */
+  readonly mailLater: BackgroundMailer;
   readonly logger: Logger;
 }
 
@@ -54,7 +55,6 @@ export class GateService {
   readonly #proofs: LinkProofChecker;
   readonly #grants: GrantIssuer;
   /** Code e-mails still being sent: requestCode answers before they leave (see there), shutdown waits for them. */
-  readonly #mailing = new Set<Promise<void>>();
 
   constructor(deps: GateDeps) {
     this.#deps = deps;
@@ -175,11 +175,6 @@ export class GateService {
     return this.#grants.issue(transferId, { recipientId: recipient.id, userId: member.id, via: 'member', ip: caller.ip });
   }
 
-  /** Waits for code e-mails still being sent (graceful shutdown, tests). */
-  async drain(): Promise<void> {
-    while (this.#mailing.size > 0) await Promise.allSettled([...this.#mailing]);
-  }
-
   /**
    * The transfer if a new grant could be issued now; otherwise the 410 its state calls for (cause logged apart). A
    * transfer sent to members only has no link: to the link routes it is a link that never existed, whatever its state.
@@ -197,13 +192,10 @@ export class GateService {
    * decoy's, and reveal who the recipients are. A failure is logged (the recipient can ask again).
    */
   #sendInBackground(transfer: TransferRow, to: string, code: string): void {
-    const { mailer, logger } = this.#deps;
-    const sending = (async () => {
+    this.#deps.mailLater.run(async (mailer) => {
       // Only member transfers have a link (a deposit has none, so never reaches the gate): sender_id is set here.
       const senderEmail = (transfer.sender_id === null ? undefined : await this.#transfers.senderEmail(transfer.sender_id)) ?? 'a Valise user';
       await mailer.send(codeMail({ to, code, senderEmail, transferExpiresAt: transfer.expires_at ?? 0 }));
-    })().catch((error: unknown) => logger.error({ err: error, transferId: transfer.id }, 'gate: the code e-mail could not be sent'));
-    this.#mailing.add(sending);
-    void sending.finally(() => this.#mailing.delete(sending));
+    }, { transferId: transfer.id });
   }
 }

@@ -60,8 +60,7 @@ describe('member-to-member transfers', async () => {
       const openedKey = async (member: KeyedMember, transferId: string, reply: Reply) =>
         Buffer.from(await openMemberSlot(member.keys, tid(transferId), sid(reply.body.memberSlot.slotId), Buffer.from(reply.body.memberSlot.wrapped, 'base64url')));
       const outbox = async () => {
-        await h.domain.inboxNotices.drain();
-        await h.domain.gate.drain();
+        await h.domain.mailLater.drain();
         const messages = await new OutboxReader((h.server.ctx.mailer as OutboxMailer).dir).messages();
         return messages.map((m) => ({ ...m, body: quotedPrintable(m.body) }));
       };

@@ -6,6 +6,7 @@ import { downloadRoutes } from '../gate/download.routes.js';
 import { GateService } from '../gate/gate.service.js';
 import { gateRoutes } from '../gate/gate.routes.js';
 import { InboxNotifier } from '../inbox/inbox-notices.js';
+import { BackgroundMailer } from '../mail/background-mailer.js';
 import { NotifyJob } from '../jobs/notify.job.js';
 import { PurgeJob } from '../jobs/purge.job.js';
 import { createShareKeyShredder } from '../jobs/share-key-shredder.js';
@@ -34,6 +35,8 @@ export interface TransferDomain {
   readonly purge: PurgeJob;
   /** The e-mails telling member recipients that a transfer waits in their inbox. */
   readonly inboxNotices: InboxNotifier;
+  /** Mail that leaves after its answer (codes, inbox notices; drop boxes use it too). */
+  readonly mailLater: BackgroundMailer;
   /** The HTTP routes: /transfers (members), /open (the gate), /download (grant holders). */
   readonly plugins: readonly DomainPlugin[];
   readonly jobs: readonly TransferJob[];
@@ -42,24 +45,22 @@ export interface TransferDomain {
 export function createTransferDomain(ctx: ServerContext, auth: MemberAuth, memberKeys: MemberKeyService): TransferDomain {
   const { config, database: handle, keystore, clock, blobs, mailer, audit, logger } = ctx;
   const dataClasses = new DataClassService({ handle, audit, clock, limits: config.limits });
-  const inboxNotices = new InboxNotifier({ mailer, logger, publicUrl: config.publicUrl });
+  const mailLater = new BackgroundMailer({ mailer, logger });
+  const inboxNotices = new InboxNotifier({ mailLater, publicUrl: config.publicUrl });
   const transfers = new TransferService({
     handle, keystore, clock, audit, limits: config.limits, dataClasses, publicUrl: config.publicUrl, memberKeys, inboxNotices,
   });
   const views = new TransferViewService({ handle });
   const parts = new PartService({ handle, blobs, clock, logger });
-  const gate = new GateService({ handle, keystore, clock, mailer, logger });
+  const gate = new GateService({ handle, keystore, clock, mailLater, logger });
   const downloads = new DownloadService({ handle, keystore, clock, blobs });
   const purge = new PurgeJob({ handle, blobs, clock, audit, logger, intervalMs: config.purgeIntervalMs });
   const notify = new NotifyJob({ handle, mailer, clock, logger, intervalMs: config.purgeIntervalMs, expiryWarningMs: config.expiryWarningMs });
-  // Code e-mails leave after their answer (see GateService.requestCode); shutdown waits for them before the
-  // mailer closes.
-  const codeMail: TransferJob = { name: 'code-mail', start: () => undefined, stop: () => gate.drain() };
-  // The same for the inbox notices finalize leaves behind.
-  const inboxMail: TransferJob = { name: 'inbox-mail', start: () => undefined, stop: () => inboxNotices.drain() };
+  // Mail that left after its answer: shutdown waits for it before the mailer closes.
+  const backgroundMail: TransferJob = { name: 'background-mail', start: () => undefined, stop: () => mailLater.drain() };
   return {
-    dataClasses, transfers, views, parts, gate, downloads, purge, inboxNotices,
+    dataClasses, transfers, views, parts, gate, downloads, purge, inboxNotices, mailLater,
     plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
-    jobs: [purge, codeMail, inboxMail, notify, createShareKeyShredder(ctx, dataClasses)],
+    jobs: [purge, backgroundMail, notify, createShareKeyShredder(ctx, dataClasses)],
   };
 }
