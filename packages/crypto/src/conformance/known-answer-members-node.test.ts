@@ -5,51 +5,17 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  type KeyObject, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman,
-  hkdfSync, sign, verify,
+  type KeyObject, createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, sign, verify,
 } from 'node:crypto';
 // Node 20 has no Argon2: hash-wasm (checked below against the reference implementation's vector) stands in.
 import { argon2id } from 'hash-wasm';
+import { b64, cobblestone256, ctx, h, kemSharedSecret, keySchedule } from './node-reference.js';
 
-// Deliberately no import from the package (not even test-support): this is an independent implementation.
+// Deliberately no import from the package (not even test-support): this is an independent implementation. Its helpers
+// are in node-reference.ts, which imports node:* only.
 const v = JSON.parse(readFileSync(new URL('../../test-vectors/valise-v1-members.json', import.meta.url), 'utf8'));
-const h = (s: string) => Buffer.from(s, 'hex');
-const b64 = (b: Buffer) => b.toString('base64url');
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16BE(n); return b; };
 const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
-const ctx = (label: string, ...ids: Buffer[]) => Buffer.concat([Buffer.from(label), Buffer.from([0]), ...ids]);
-
-/** RFC 5869 §2.3 Expand, written out. */
-function hkdfExpand(hash: 'sha256' | 'sha512', prk: Buffer, info: Buffer, length: number): Buffer {
-  const blocks: Buffer[] = [];
-  let t = Buffer.alloc(0);
-  for (let i = 1; Buffer.concat(blocks).length < length; i++) {
-    t = createHmac(hash, prk).update(Buffer.concat([t, info, Buffer.from([i])])).digest();
-    blocks.push(t);
-  }
-  return Buffer.concat(blocks).subarray(0, length);
-}
-
-/** C2SP chunked-encryption with AES-256-GCM, from the spec text: header, then 16 KiB chunks, nonce = base XOR counter. */
-function cobblestone256(inputKey: Buffer, context: Buffer, salt: Buffer, plaintext: Buffer) {
-  const info = Buffer.concat([Buffer.from('c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\0'), salt, context]);
-  const okm = hkdfExpand('sha512', inputKey, info, 76);
-  const key = okm.subarray(0, 32);
-  const baseNonce = okm.subarray(32, 44);
-  const commitment = okm.subarray(44);
-  const out: Buffer[] = [salt, commitment];
-  const count = Math.floor(plaintext.length / 16384) + 1;
-  for (let i = 0; i < count; i++) {
-    const nonce = Buffer.from(baseNonce);
-    const counter = Buffer.alloc(12);
-    counter.writeUIntBE(i, 6, 6);
-    for (let j = 0; j < 12; j++) nonce[j]! ^= counter[j]!;
-    const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    out.push(cipher.update(plaintext.subarray(i * 16384, (i + 1) * 16384)), cipher.final(), cipher.getAuthTag());
-  }
-  return { keys: { aeadKey: key.toString('hex'), baseNonce: baseNonce.toString('hex'), commitment: commitment.toString('hex') }, ciphertext: Buffer.concat(out) };
-}
 
 const X25519_PKCS8_PREFIX = h('302e020100300506032b656e04220420');
 const ED25519_PKCS8_PREFIX = h('302e020100300506032b657004220420');
@@ -197,34 +163,8 @@ it('safety number by hand', () => {
   assert.equal(digits.length, 12);
 });
 
-// ---- HPKE (RFC 9180) base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, written out ----------
-const KEM_SUITE_ID = Buffer.concat([Buffer.from('KEM'), u16(0x0020)]);
-const HPKE_SUITE_ID = Buffer.concat([Buffer.from('HPKE'), u16(0x0020), u16(0x0001), u16(0x0002)]);
-/** §4: LabeledExtract(salt, label, ikm) = HKDF-Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). */
-const labeledExtract = (suiteId: Buffer, salt: Buffer, label: string, ikm: Buffer) =>
-  createHmac('sha256', salt).update(Buffer.concat([Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), ikm])).digest();
-/** §4: LabeledExpand(prk, label, info, L) = HKDF-Expand(prk, I2OSP(L, 2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L). */
-const labeledExpand = (suiteId: Buffer, prk: Buffer, label: string, info: Buffer, length: number) =>
-  hkdfExpand('sha256', prk, Buffer.concat([u16(length), Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), info]), length);
+// ---- HPKE (RFC 9180) base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, written out in node-reference
 const empty = Buffer.alloc(0);
-
-/** §4.1 DHKEM: ExtractAndExpand(dh, enc ‖ pkRm). */
-function kemSharedSecret(dh: Buffer, enc: Buffer, pkRm: Buffer): Buffer {
-  const eaePrk = labeledExtract(KEM_SUITE_ID, empty, 'eae_prk', dh);
-  return labeledExpand(KEM_SUITE_ID, eaePrk, 'shared_secret', Buffer.concat([enc, pkRm]), 32);
-}
-
-/** §5.1 KeySchedule in mode_base (0x00), default psk and psk_id (empty). */
-function keySchedule(sharedSecret: Buffer, info: Buffer): { key: Buffer; baseNonce: Buffer } {
-  const pskIdHash = labeledExtract(HPKE_SUITE_ID, empty, 'psk_id_hash', empty);
-  const infoHash = labeledExtract(HPKE_SUITE_ID, empty, 'info_hash', info);
-  const keyScheduleContext = Buffer.concat([Buffer.from([0x00]), pskIdHash, infoHash]);
-  const secret = labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', empty);
-  return {
-    key: labeledExpand(HPKE_SUITE_ID, secret, 'key', keyScheduleContext, 32),
-    baseNonce: labeledExpand(HPKE_SUITE_ID, secret, 'base_nonce', keyScheduleContext, 12),
-  };
-}
 
 it('member slot: HPKE base-mode seal by hand (RFC 9180 §4–5) reproduces the recorded slot, and opens', () => {
   const s = v.memberSlot;
@@ -240,9 +180,9 @@ it('member slot: HPKE base-mode seal by hand (RFC 9180 §4–5) reproduces the r
   assert.equal(enc.toString('hex'), s.enc);
   const pkRm = h(v.alice.kemPublicKey);
   const dh = diffieHellman({ privateKey: skE, publicKey: publicKey('X25519', pkRm) });
-  const sharedSecret = kemSharedSecret(dh, enc, pkRm);
+  const sharedSecret = kemSharedSecret(0x0020, dh, enc, pkRm);
   assert.equal(sharedSecret.toString('hex'), s.sharedSecret);
-  const { key, baseNonce } = keySchedule(sharedSecret, info);
+  const { key, baseNonce } = keySchedule(0x0020, 0x0002, sharedSecret, info);
   const cipher = createCipheriv('aes-256-gcm', key, baseNonce);
   cipher.setAAD(empty);
   const slot = Buffer.concat([enc, cipher.update(h(v.inputs.ck)), cipher.final(), cipher.getAuthTag()]);
@@ -253,7 +193,7 @@ it('member slot: HPKE base-mode seal by hand (RFC 9180 §4–5) reproduces the r
   const skR = privateKey(h(v.alice.kemPrivateKeyPkcs8));
   const dhR = diffieHellman({ privateKey: skR, publicKey: publicKey('X25519', slot.subarray(0, 32)) });
   assert.deepEqual(dhR, dh);
-  const opened = keySchedule(kemSharedSecret(dhR, slot.subarray(0, 32), rawPublicKey(skR)), info);
+  const opened = keySchedule(0x0020, 0x0002, kemSharedSecret(0x0020, dhR, slot.subarray(0, 32), rawPublicKey(skR)), info);
   const decipher = createDecipheriv('aes-256-gcm', opened.key, opened.baseNonce);
   decipher.setAuthTag(slot.subarray(64));
   assert.equal(Buffer.concat([decipher.update(slot.subarray(32, 64)), decipher.final()]).toString('hex'), v.inputs.ck);

@@ -2,57 +2,14 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createCipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { b64, canonical, cobblestone256, ctx, h } from './node-reference.js';
 
-// Deliberately no import from the package (not even test-support): this is an independent implementation.
+// Deliberately no import from the package (not even test-support): this is an independent implementation. Its helpers
+// are in node-reference.ts, which imports node:* only.
 const v = JSON.parse(readFileSync(new URL('../../test-vectors/valise-v1.json', import.meta.url), 'utf8'));
-const h = (s: string) => Buffer.from(s, 'hex');
-const b64 = (b: Buffer) => b.toString('base64url');
 
 const hkdf256 = (ikm: Buffer, salt: Buffer, info: string) => Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
-
-/** RFC 5869 §2.3 Expand with HMAC-SHA-512, written out here from the RFC. */
-function expand512(prk: Buffer, info: Buffer, length: number): Buffer {
-  const blocks: Buffer[] = [];
-  let t = Buffer.alloc(0);
-  for (let i = 1; Buffer.concat(blocks).length < length; i++) {
-    t = createHmac('sha512', prk).update(Buffer.concat([t, info, Buffer.from([i])])).digest();
-    blocks.push(t);
-  }
-  return Buffer.concat(blocks).subarray(0, length);
-}
-
-/** C2SP chunked-encryption with AES-256-GCM, from the spec text: header, then 16 KiB chunks, nonce = base XOR counter. */
-function cobblestone256(inputKey: Buffer, context: Buffer, salt: Buffer, plaintext: Buffer) {
-  const info = Buffer.concat([Buffer.from('c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\0'), salt, context]);
-  const okm = expand512(inputKey, info, 76);
-  const key = okm.subarray(0, 32);
-  const baseNonce = okm.subarray(32, 44);
-  const commitment = okm.subarray(44);
-  const out: Buffer[] = [salt, commitment];
-  const count = Math.floor(plaintext.length / 16384) + 1;
-  for (let i = 0; i < count; i++) {
-    const nonce = Buffer.from(baseNonce);
-    const counter = Buffer.alloc(12);
-    counter.writeUIntBE(i, 6, 6);
-    for (let j = 0; j < 12; j++) nonce[j]! ^= counter[j]!;
-    const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    out.push(cipher.update(plaintext.subarray(i * 16384, (i + 1) * 16384)), cipher.final(), cipher.getAuthTag());
-  }
-  return { keys: { aeadKey: key.toString('hex'), baseNonce: baseNonce.toString('hex'), commitment: commitment.toString('hex') }, ciphertext: Buffer.concat(out) };
-}
-
-const ctx = (label: string, ...ids: Buffer[]) => Buffer.concat([Buffer.from(label), Buffer.from([0]), ...ids]);
-
-/** RFC 8785 for this manifest's value space (ASCII keys, strings, safe integers, null, arrays). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const transferId = h(v.inputs.transferId);
 const slotId = h(v.inputs.slotId);

@@ -2,7 +2,7 @@
 // our AES-256-GCM suite, and the wrapper's refusals.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import {
   HPKE_ENC_SIZE,
@@ -21,6 +21,7 @@ import {
 import { type HpkeVector, loadHpkeVectors } from '../test-support/hpke-vectors.js';
 import { hex, rejectsWith, toHex } from '../test-support/vectors.js';
 import { CryptoError } from '../errors.js';
+import { kemSharedSecret, keySchedule } from '../conformance/node-reference.js';
 
 const KEM_ID: Record<KemName, number> = { X25519: 0x0020, 'P-256': 0x0010 };
 const kemOf = (kemId: number): KemName => (kemId === 0x20 ? 'X25519' : 'P-256');
@@ -130,30 +131,10 @@ function nodeDh(kem: KemName, pkcs8: Uint8Array, publicKey: Uint8Array): Buffer 
   });
 }
 
-const i2osp2 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const hmac = (key: Uint8Array, data: Uint8Array) => createHmac('sha256', key).update(data).digest();
-const labeledExtract = (suiteId: Buffer, salt: Uint8Array, label: string, ikm: Uint8Array) =>
-  hmac(salt, Buffer.concat([Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), ikm]));
-// Every length used here is at most one SHA-256 block: T(1) = HMAC(prk, info ‖ 0x01).
-const labeledExpand = (suiteId: Buffer, prk: Uint8Array, label: string, info: Uint8Array, length: number) =>
-  hmac(prk, Buffer.concat([i2osp2(length), Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), info, Buffer.from([1])])).subarray(0, length);
-
 /** Base mode: Decap then KeySchedule (RFC 9180 §4.1, §5.1) for suite (kem, HKDF-SHA256, aeadId). */
 function nodeBaseSchedule(kem: KemName, aeadId: number, skPkcs8: Uint8Array, pkRm: Uint8Array, enc: Uint8Array, info: Uint8Array) {
-  const kemSuite = Buffer.concat([Buffer.from('KEM'), i2osp2(KEM_ID[kem])]);
-  const eaePrk = labeledExtract(kemSuite, new Uint8Array(0), 'eae_prk', nodeDh(kem, skPkcs8, enc));
-  const sharedSecret = labeledExpand(kemSuite, eaePrk, 'shared_secret', Buffer.concat([enc, pkRm]), 32);
-  const hpkeSuite = Buffer.concat([Buffer.from('HPKE'), i2osp2(KEM_ID[kem]), i2osp2(1), i2osp2(aeadId)]);
-  const empty = new Uint8Array(0);
-  const context = Buffer.concat([
-    Buffer.from([0]),
-    labeledExtract(hpkeSuite, empty, 'psk_id_hash', empty),
-    labeledExtract(hpkeSuite, empty, 'info_hash', info),
-  ]);
-  const secret = labeledExtract(hpkeSuite, sharedSecret, 'secret', empty);
-  const key = labeledExpand(hpkeSuite, secret, 'key', context, aeadId === 1 ? 16 : 32);
-  const baseNonce = labeledExpand(hpkeSuite, secret, 'base_nonce', context, 12);
-  return { sharedSecret, key, baseNonce };
+  const sharedSecret = kemSharedSecret(KEM_ID[kem], nodeDh(kem, skPkcs8, enc), enc, pkRm);
+  return { sharedSecret, ...keySchedule(KEM_ID[kem], aeadId, sharedSecret, info) };
 }
 
 function nodeAesGcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer {
