@@ -150,3 +150,10 @@ export {
   boxLinkFragment, boxSlotSize, createDropBox, openBoxKeys, openBoxSlot, parseBoxKeyRecord, parseBoxLinkFragment, sealBoxKeysForOwner,
   sealBoxSlot, serializeBoxKeyRecord, verifyBoxKey,
 } from './members/drop-box.js';
+export { type KeyHolder, type SealTarget, keyHolder, sealTarget } from './members/key-holder.js';
+export { addBoxEpoch } from './members/drop-box.js';
+export {
+  type CertifiedTeam, MAX_TEAM_NAME_LENGTH, type NewTeam, type TeamKeyRecord, type TeamKeys, type TeamRecord, type VerifiedTeamKey, addTeamEpoch,
+  certifyTeam, checkCertifiedTeam, createTeam, openTeamKeys, openTeamSlot, parseTeamKeyRecord, parseTeamRecord, sealTeamKeysForMember, sealTeamSlot,
+  serializeTeamKeyRecord, serializeTeamRecord, teamFingerprint, teamKeyFingerprint, teamSlotSize, verifyTeamKey,
+} from './members/team.js';

@@ -6,6 +6,7 @@ import { ID_TEXT_LENGTH, type SlotIdBytes, type TransferIdBytes, idFromText, idT
 import { sha256 } from '../primitives/digest.js';
 import { type ClientKey, SECRET_LENGTH } from '../transfer/transfer-keys.js';
 import type { CertifiedMemberKey } from './certificate.js';
+import { type KeyHolder, type SealTarget, keyHolder, sealTarget } from './key-holder.js';
 import { HPKE_ENC_SIZE, KEM_PUBLIC_KEY_SIZE, type KemName, type KemPrivateKey, generateKemKeyPair, hpkeOpen, hpkeSeal, importKemPrivateKey } from './hpke.js';
 import type { UnlockedMemberKeys } from './key-bundle.js';
 import { checkKemName, preferredAlgorithms } from './member-key.js';
@@ -113,6 +114,8 @@ export interface BoxKeys {
   readonly signingKey: SigningKey;
   /** Per epoch: the signed record and the KEM private key. */
   readonly epochs: ReadonlyMap<number, { readonly key: VerifiedBoxKey; readonly kemKey: KemPrivateKey }>;
+  /** The bundle's plaintext (§13.4), to seal to a new owner or extend with an epoch; wipe it when done. */
+  readonly bundle: Bytes;
 }
 
 export async function openBoxSlot(keys: BoxKeys, epoch: number, transferId: TransferIdBytes, slotId: SlotIdBytes, slot: Uint8Array): Promise<ClientKey> {
@@ -164,9 +167,13 @@ export async function createDropBox(name: string, options: { kem?: KemName; sig?
 const ownerInfo = (boxId: string, ownerFingerprint: Uint8Array): Bytes =>
   concatBytes(utf8('valise/v1/box-owner'), Uint8Array.of(0), idFromText(boxId), ownerFingerprint);
 
-/** ownerCt = HPKE-Seal(owner's certified KEM key, "valise/v1/box-owner" ‖ 0x00 ‖ boxId ‖ fp, bundle). */
-export async function sealBoxKeysForOwner(owner: CertifiedMemberKey, boxId: string, bundle: Uint8Array): Promise<Bytes> {
-  return hpkeSeal(owner.record.kem, fromBase64Url(owner.record.kemPublicKey), ownerInfo(boxId, owner.fingerprint), bundle);
+/**
+ * ownerCt = HPKE-Seal(owner key, "valise/v1/box-owner" ‖ 0x00 ‖ boxId ‖ fp, bundle). The owner is a member's
+ * certified key, or a team's key of one epoch (§13.5).
+ */
+export async function sealBoxKeysForOwner(owner: CertifiedMemberKey | SealTarget, boxId: string, bundle: Uint8Array): Promise<Bytes> {
+  const target = sealTarget(owner);
+  return hpkeSeal(target.kem, fromBase64Url(target.kemPublicKey), ownerInfo(boxId, target.fingerprint), bundle);
 }
 
 /**
@@ -174,10 +181,11 @@ export async function sealBoxKeysForOwner(owner: CertifiedMemberKey, boxId: stri
  * the box list), and each epoch's public key is that of a record signed with it (`records`: epoch → record + sig).
  */
 export async function openBoxKeys(
-  me: UnlockedMemberKeys, boxId: string, ownerCt: Uint8Array, identity: BoxIdentity,
+  owner: UnlockedMemberKeys | KeyHolder, boxId: string, ownerCt: Uint8Array, identity: BoxIdentity,
   records: ReadonlyMap<number, { record: BoxKeyRecord; signature: Uint8Array }>,
 ): Promise<BoxKeys> {
-  const plaintext = await hpkeOpen(me.record.kem, me.kemKey, ownerInfo(boxId, me.fingerprint), ownerCt);
+  const me = keyHolder(owner);
+  const plaintext = await hpkeOpen(me.kem, me.kemKey, ownerInfo(boxId, me.fingerprint), ownerCt);
   try {
     const what = 'box keys';
     const b = parseCanonicalObject(fromUtf8(plaintext), what, ['boxId', 'epochs', 'sig', 'sigPrivateKey', 'sigPublicKey', 'type', 'v']);
@@ -203,8 +211,27 @@ export async function openBoxKeys(
     const sigPkcs8 = bytesField(b, 'sigPrivateKey', what);
     const signingKey = await importSigningKey(sig, sigPkcs8);
     sigPkcs8.fill(0);
-    return { boxId, identity, signingKey, epochs };
-  } finally {
+    return { boxId, identity, signingKey, epochs, bundle: plaintext };
+  } catch (e) {
     plaintext.fill(0);
+    throw e;
   }
+}
+
+/**
+ * A new box key epoch (a team's owners changed, §13.5): a fresh KEM key pair, its record signed with the box signing
+ * key, and the bundle with every epoch, to seal to the new owner key. Deposits made from now on use this epoch.
+ */
+export async function addBoxEpoch(keys: BoxKeys, options: { now?: Date } = {}): Promise<{ record: BoxKeyRecord; signature: Bytes; bundle: Bytes }> {
+  const latest = [...keys.epochs.values()].reduce((a, b) => (a.key.record.epoch > b.key.record.epoch ? a : b)).key.record;
+  const kemPair = await generateKemKeyPair(latest.kem);
+  const record = checkBoxKeyRecord({
+    v: 1, type: RECORD_TYPE, boxId: keys.boxId, epoch: latest.epoch + 1, name: latest.name, kem: latest.kem,
+    kemPublicKey: toBase64Url(kemPair.publicKey), createdAt: (options.now ?? new Date()).toISOString(),
+  });
+  const signature = await sign(keys.signingKey, recordMessage(await boxKeyFingerprint(record)));
+  const bundle = JSON.parse(fromUtf8(keys.bundle)) as { epochs: BundleEpoch[] };
+  bundle.epochs.push({ epoch: record.epoch, kem: record.kem, kemPublicKey: record.kemPublicKey, kemPrivateKey: toBase64Url(kemPair.privateKeyPkcs8) });
+  kemPair.privateKeyPkcs8.fill(0);
+  return { record, signature, bundle: canonicalBytes(bundle) };
 }
