@@ -2,31 +2,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromBase64Url, toBase64Url } from '../encoding/encoding.js';
-import { idToText, newId } from '../encoding/ids.js';
+import { newId } from '../encoding/ids.js';
 import { CryptoError } from '../errors.js';
+import { testOrg } from '../test-support/member-org.js';
 import { rejectsWith } from '../test-support/vectors.js';
 import { newSecret } from '../transfer/transfer-keys.js';
-import { newAccountKey } from './account-key.js';
-import { certifyMemberKey, checkCertifiedMemberKey } from './certificate.js';
 import {
   type BoxKeyRecord, boxLinkFragment, boxSlotSize, createDropBox, openBoxKeys, openBoxSlot, parseBoxKeyRecord, parseBoxLinkFragment,
   sealBoxKeysForOwner, sealBoxSlot, serializeBoxKeyRecord, verifyBoxKey,
 } from './drop-box.js';
-import { openKeyBundle, sealKeyBundle } from './key-bundle.js';
-import { generateMemberKeys } from './member-key.js';
-import { generateSigKeyPair, importSigningKey } from './signing.js';
 
-const org = await generateSigKeyPair('Ed25519');
-const orgKey = await importSigningKey('Ed25519', org.privateKeyPkcs8);
-
-async function member(email: string) {
-  const memberId = idToText(newId());
-  const keys = await generateMemberKeys(memberId, email);
-  const uk = newAccountKey();
-  const unlocked = await openKeyBundle(uk, keys.record, await sealKeyBundle(uk, keys));
-  const certified = await checkCertifiedMemberKey(org.publicKey, keys.record, await certifyMemberKey(orgKey, keys.record), { memberId });
-  return { unlocked, certified };
-}
+const org = await testOrg();
+const orgKey = org.key;
+const member = (email: string) => org.member(email);
 
 const owner = await member('virology@h.example');
 const stranger = await member('stranger@h.example');
