@@ -15,7 +15,7 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   let outcome = await migrator(handle).then((m) => m.migrateToLatest());
   // Kysely's migrator lists tables across every schema of the cluster; a schema dropped elsewhere at that very
   // moment (another deployment, another test) makes PostgreSQL report it missing. Nothing of ours failed: retry.
-  for (let attempt = 1; attempt < 4 && isOtherSchemaVanished(outcome.error, await currentSchema(handle)); attempt++) {
+  for (let attempt = 1; attempt < RETRIES && isOtherSchemaVanished(outcome.error, await currentSchema(handle)); attempt++) {
     outcome = await migrator(handle).then((m) => m.migrateToLatest());
   }
   const { error, results } = outcome;
@@ -28,9 +28,18 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
 
 /** The migrations this build knows and whether each is applied. */
 export async function migrationStatus(handle: DatabaseHandle): Promise<{ name: string; applied: boolean }[]> {
-  const list = await (await migrator(handle)).getMigrations();
-  return list.map((m) => ({ name: m.name, applied: m.executedAt !== undefined }));
+  // Listing migrations introspects every schema too (see migrateToLatest): the same race, the same retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const list = await (await migrator(handle)).getMigrations();
+      return list.map((m) => ({ name: m.name, applied: m.executedAt !== undefined }));
+    } catch (error) {
+      if (attempt >= RETRIES || !isOtherSchemaVanished(error, await currentSchema(handle))) throw error;
+    }
+  }
 }
+
+const RETRIES = 4;
 
 async function migrator(handle: DatabaseHandle): Promise<Migrator> {
   // PostgreSQL: Kysely looks for its bookkeeping tables in every schema unless told which one; naming the current
