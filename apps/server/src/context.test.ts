@@ -31,7 +31,7 @@ describe('createServerContext', () => {
       // An admin command on the same host: same keys, schema already there.
       const again = await createServerContext(config, { logger, migrate: false });
       assert.deepEqual(again.keystore, ctx.keystore);
-      assert.deepEqual(await migrationStatus(again.database), [{ name: '001_initial', applied: true }]);
+      assert.deepEqual(await migrationStatus(again.database), [{ name: '001_initial', applied: true }, { name: '002_teams', applied: true }]);
       assert.equal((await again.audit.verifyChain()).ok, true);
       await again.close();
     } finally {

@@ -13,6 +13,9 @@ import { InboxService } from './inbox/inbox.service.js';
 import type { DomainParts, ServerJob } from './main.js';
 import { memberKeyRoutes } from './members/member-keys.routes.js';
 import { MemberKeyService } from './members/member-keys.service.js';
+import { TeamDirectory } from './teams/team-directory.js';
+import { teamRoutes } from './teams/teams.routes.js';
+import { TeamService } from './teams/teams.service.js';
 import { createTransferDomain, type TransferDomain } from './transfers/transfer-domain.js';
 import { webRoutes } from './web/web.routes.js';
 
@@ -24,6 +27,7 @@ export interface Domain extends DomainParts {
   readonly memberKeys: MemberKeyService;
   readonly inbox: InboxService;
   readonly boxes: BoxDomain;
+  readonly teams: TeamService;
 }
 
 /** Drop boxes: the owner's side, the depositor's, and the mails they leave behind. */
@@ -41,24 +45,30 @@ export function createDomain(ctx: ServerContext): Domain {
   const memberKeys = new MemberKeyService({
     handle: ctx.database, audit: ctx.audit, clock: ctx.clock, logger: ctx.logger, orgPublicKey: ctx.config.orgPublicKey,
   });
-  const transfers = createTransferDomain(ctx, auth, memberKeys);
+  const directory = new TeamDirectory({ handle: ctx.database, orgPublicKey: ctx.config.orgPublicKey });
+  const transfers = createTransferDomain(ctx, auth, memberKeys, directory);
   const inbox = new InboxService({ handle: ctx.database, keystore: ctx.keystore, clock: ctx.clock });
   const boxDeps = {
     handle: ctx.database, clock: ctx.clock, audit: ctx.audit, limits: ctx.config.limits, dataClasses: transfers.dataClasses, publicUrl: ctx.config.publicUrl,
   };
   const boxes: BoxDomain = {
-    boxes: new BoxService({ ...boxDeps, memberKeys }),
-    deposits: new DepositService({ ...boxDeps, keystore: ctx.keystore, mailLater: transfers.mailLater }),
+    boxes: new BoxService({ ...boxDeps, memberKeys, teams: directory }),
+    deposits: new DepositService({ ...boxDeps, keystore: ctx.keystore, mailLater: transfers.mailLater, teamNotices: transfers.teamNotices }),
   };
+  const teams = new TeamService({
+    handle: ctx.database, clock: ctx.clock, audit: ctx.audit, directory, memberKeys, orgPublicKey: ctx.config.orgPublicKey, notices: transfers.teamNotices,
+  });
   return {
     accounts,
     transfers,
     memberKeys,
     inbox,
     boxes,
+    teams,
     plugins: [
       accountRoutes(accounts, auth), ...transfers.plugins, inboxRoutes({ inbox, auth }), memberKeyRoutes(memberKeys, auth),
-      boxRoutes({ boxes: boxes.boxes, deposits: boxes.deposits, auth }), depositRoutes({ deposits: boxes.deposits, parts: transfers.parts }), webRoutes(),
+      boxRoutes({ boxes: boxes.boxes, deposits: boxes.deposits, auth }), depositRoutes({ deposits: boxes.deposits, parts: transfers.parts }),
+      teamRoutes(teams, auth), webRoutes(),
     ],
     // Box codes, receipts and owners' notices leave through transfers.mailLater, drained by its job at shutdown.
     jobs: transfers.jobs,

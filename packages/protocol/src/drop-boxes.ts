@@ -26,8 +26,13 @@ export const CreateBoxRequest = Type.Object({
   boxId: Id,
   identity: BoxIdentity,
   key: SignedBoxKey,
-  /** The creator's copy of the box keys, sealed to their certified member key (§13.4). */
+  /**
+   * The creator's copy of the box keys, sealed to their certified member key (§13.4); with ownerTeamId, the team's
+   * copy instead, sealed to the team's current key (fingerprint: that key's, §13.5).
+   */
   ownerKeys: Type.Object({ fingerprint: Bytes32, sealed: Base64Url(65_536) }, strict),
+  /** A box owned by a team the creator belongs to: every current member of the team owns it. */
+  ownerTeamId: Type.Optional(Id),
   expiresInSeconds: Type.Integer({ minimum: 60 }),
   maxDeposits: Type.Integer({ minimum: 1, maximum: 100_000 }),
   /** Largest deposit, in plaintext bytes (all its files). */
@@ -50,15 +55,28 @@ export const BoxSummary = Type.Object({
   maxDepositBytes: Type.Integer(),
   allowedDomains: Type.Array(EmailDomain),
   dataClass: DataClassName,
+  /** The team that owns the box (its members are the owners); null for a member's own box. */
+  ownerTeam: Type.Union([Type.Object({ teamId: Id, name: Type.String({ maxLength: 200 }) }, strict), Type.Null()]),
 }, strict);
 export const BoxList = Type.Object({ boxes: Type.Array(BoxSummary) }, strict);
+
+/** The box keys of a team's box, sealed to the team key of `epoch` (§13.5). */
+export const TeamOwnerKeys = Type.Object({
+  teamId: Id,
+  epoch: Type.Integer({ minimum: 1 }),
+  fingerprint: Bytes32,
+  sealed: Base64Url(65_536),
+}, strict);
 
 /** GET /api/v1/boxes/:boxId/keys (owners): what opens the box's deposits on the owner's client. */
 export const BoxKeysResponse = Type.Object({
   boxId: Id,
   identity: BoxIdentity,
   keys: Type.Array(SignedBoxKey, { minItems: 1 }),
+  /** The caller's sealed copy; for a team's box the team's (the same as ownerTeam's), which opens with the team key. */
   ownerKeys: Type.Object({ fingerprint: Bytes32, sealed: Base64Url(65_536) }, strict),
+  /** A team's box: the box keys sealed to the team key of `epoch` (fingerprint: that key's); null otherwise. */
+  ownerTeam: Type.Union([TeamOwnerKeys, Type.Null()]),
 }, strict);
 
 /** GET /api/v1/boxes/:boxId/public (no sign-in): what a depositor's client needs; 410 once closed or expired. */
@@ -126,6 +144,8 @@ export const DepositOpenResponse = Type.Object({
   manifest: Base64Url(16 * 1024 * 1024),
   depositor: Type.Object({ email: Email, name: Type.String(), verified: Type.Literal('email') }, strict),
   files: Type.Array(Type.Object({ fileId: Id, ciphertextSize: Type.Integer(), partCount: Type.Integer() }, strict)),
+  /** A team's box: the team, and the box keys sealed to its key (open with the team key of `epoch`); null otherwise. */
+  ownerTeam: Type.Union([Type.Object({ teamId: Id, name: Type.String({ maxLength: 200 }), keys: TeamOwnerKeys }, strict), Type.Null()]),
 }, strict);
 
 export type BoxIdentity = Static<typeof BoxIdentity>;
@@ -133,6 +153,7 @@ export type SignedBoxKey = Static<typeof SignedBoxKey>;
 export type CreateBoxRequest = Static<typeof CreateBoxRequest>;
 export type BoxSummary = Static<typeof BoxSummary>;
 export type BoxList = Static<typeof BoxList>;
+export type TeamOwnerKeys = Static<typeof TeamOwnerKeys>;
 export type BoxKeysResponse = Static<typeof BoxKeysResponse>;
 export type PublicBox = Static<typeof PublicBox>;
 export type DepositCodeRequest = Static<typeof DepositCodeRequest>;

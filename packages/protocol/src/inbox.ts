@@ -21,6 +21,11 @@ export const InboxEntry = Type.Object({
   contentBytes: Type.Integer({ description: 'plaintext bytes of all files' }),
   /** When this member's client reported a complete, verified download; null before. */
   downloadedAt: Type.Union([Timestamp, Type.Null()]),
+  /**
+   * Reaches the member through a team (§13.5): a transfer with a team slot (open it with POST …/open-team), or a
+   * deposit into a box the team owns. null: addressed to the member themselves.
+   */
+  team: Type.Union([Type.Object({ teamId: Id, name: Type.String({ maxLength: 200 }) }, strict), Type.Null()]),
 }, strict);
 export const InboxList = Type.Object({ transfers: Type.Array(InboxEntry) }, strict);
 

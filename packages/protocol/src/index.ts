@@ -7,4 +7,5 @@ export * from './gate.js';
 export * from './inbox.js';
 export * from './drop-boxes.js';
 export * from './member-keys.js';
+export * from './teams.js';
 export * from './limits.js';

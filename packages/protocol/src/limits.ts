@@ -14,4 +14,7 @@ export const LIMITS = {
   grantIdleMs: 30 * 60 * 1000,
 } as const;
 
+/** Teams one transfer may be sent to (each gets one team slot). */
+export const MAX_TRANSFER_TEAMS = 20;
+
 export const API_PREFIX = '/api/v1';

@@ -1,5 +1,6 @@
 // Transfers API for members: create, upload parts, resume, finalize, list, inspect, revoke.
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_TRANSFER_TEAMS } from './limits.js';
 import { Base64Url, Bytes32, Email, Id, Timestamp } from './primitives.js';
 
 const strict = { additionalProperties: false } as const;
@@ -34,7 +35,10 @@ export const CreateTransferRequest = Type.Object({
   files: Type.Array(Type.Object({
     ciphertextSize: Type.Integer({ minimum: 72, description: 'Cobblestone ciphertext length of the file body' }),
   }, strict), { minItems: 1, maxItems: 10_000 }),
-  recipients: Type.Array(Email, { minItems: 1, maxItems: 1_000 }),
+  /** Addresses (members or not). May be empty when the transfer goes to teams only; never with no team either. */
+  recipients: Type.Array(Email, { minItems: 0, maxItems: 1_000 }),
+  /** Teams (docs/format.md §13.5) the transfer is sent to: each gets a team slot at finalize. */
+  teams: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: MAX_TRANSFER_TEAMS })),
   expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
   maxDownloads: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Omitted: the installation's default class. */
@@ -100,6 +104,13 @@ export const FinalizeRequest = Type.Object({
   linkAuthKey: Type.Optional(Bytes32),
   memberSlots: Type.Optional(Type.Array(MemberSlot, { minItems: 1, maxItems: 1_001 })),
   manifestSignature: Type.Optional(ManifestSignature),
+  /** One per team named at creation (exactly those), sealed to the team's current key; needs manifestSignature. */
+  teamSlots: Type.Optional(Type.Array(Type.Object({
+    teamId: Id,
+    slotId: Id,
+    epoch: Type.Integer({ minimum: 1 }),
+    wrapped: Base64Url(152),
+  }, strict), { minItems: 1, maxItems: MAX_TRANSFER_TEAMS })),
   manifest: Base64Url(16 * 1024 * 1024),
 }, strict);
 export const FinalizeResponse = Type.Object({

@@ -58,7 +58,7 @@ export function allowedDomainsOf(box: Pick<BoxRow, 'allowed_domains'>): string[]
   return JSON.parse(box.allowed_domains) as string[];
 }
 
-export function boxSummary(box: BoxRow, publicUrl: string): BoxSummary {
+export function boxSummary(box: BoxRow, publicUrl: string, ownerTeam: BoxSummary['ownerTeam'] = null): BoxSummary {
   return {
     boxId: box.id,
     name: box.name,
@@ -72,6 +72,7 @@ export function boxSummary(box: BoxRow, publicUrl: string): BoxSummary {
     maxDepositBytes: Number(box.max_deposit_bytes),
     allowedDomains: allowedDomainsOf(box),
     dataClass: box.data_class,
+    ownerTeam,
   };
 }
 

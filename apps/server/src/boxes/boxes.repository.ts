@@ -2,6 +2,8 @@
 // the one statement that counts a deposit against the box's limit.
 import type { DatabaseHandle } from '../db/database.js';
 import type { Row } from '../db/schema.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { Executor } from '../transfers/transfer.repository.js';
 
 export type BoxRow = Row<'drop_boxes'>;
@@ -28,6 +30,8 @@ export interface NewBox {
   /** The creator's sealed copy of the box keys, and the certified fingerprint it was sealed to. */
   readonly ownerFingerprint: Uint8Array;
   readonly ownerSealed: Uint8Array;
+  /** A team's box: the keys are sealed to the team key of `epoch` (ownerFingerprint is that key's), not to the creator. */
+  readonly ownerTeam?: { readonly teamId: string; readonly epoch: number };
 }
 
 export interface NewBoxOpening {
@@ -73,12 +77,14 @@ export class BoxRepository {
       allowed_domains: JSON.stringify(box.allowedDomains),
       data_class: box.dataClass,
       closed_at: null,
+      owner_team_id: box.ownerTeam?.teamId ?? null,
     }).execute();
     await trx.insertInto('drop_box_keys').values({
       box_id: box.id, epoch: 1, record: box.record, signature: box.signature, created_at: box.createdAt,
     }).execute();
     await trx.insertInto('drop_box_owner_keys').values({
-      box_id: box.id, user_id: box.ownerId, fingerprint: box.ownerFingerprint, sealed: box.ownerSealed, created_at: box.createdAt,
+      box_id: box.id, user_id: box.ownerTeam ? null : box.ownerId, team_id: box.ownerTeam?.teamId ?? null, team_epoch: box.ownerTeam?.epoch ?? null,
+      fingerprint: box.ownerFingerprint, sealed: box.ownerSealed, created_at: box.createdAt,
     }).execute();
   }
 
@@ -86,29 +92,60 @@ export class BoxRepository {
     return db.selectFrom('drop_boxes').selectAll().where('id', '=', boxId).executeTakeFirst();
   }
 
-  /** The box if `userId` is one of its owners (and its keys were not purged); undefined otherwise. */
+  /**
+   * The box if `userId` is one of its owners — holds its own sealed copy, or is a current member of the team that owns
+   * it — and its keys were not purged; undefined otherwise.
+   */
   async findOwned(boxId: string, userId: string, db: Executor = this.#db): Promise<BoxRow | undefined> {
     return db
       .selectFrom('drop_boxes as b')
-      .innerJoin('drop_box_owner_keys as o', 'o.box_id', 'b.id')
       .selectAll('b')
       .where('b.id', '=', boxId)
-      .where('o.user_id', '=', userId)
+      .where((eb) => ownedBy(eb, userId))
       .where('b.purged_at', 'is', null)
       .executeTakeFirst();
   }
 
-  /** The boxes `userId` owns, newest first, those whose keys were purged left out. */
+  /** The boxes `userId` owns (themselves or through a team), newest first, those whose keys were purged left out. */
   async listOwned(userId: string): Promise<BoxRow[]> {
     return this.#db
       .selectFrom('drop_boxes as b')
-      .innerJoin('drop_box_owner_keys as o', 'o.box_id', 'b.id')
       .selectAll('b')
-      .where('o.user_id', '=', userId)
+      .where((eb) => ownedBy(eb, userId))
       .where('b.purged_at', 'is', null)
       .orderBy('b.created_at', 'desc')
       .orderBy('b.id')
       .execute();
+  }
+
+  /** A team's box: the box keys sealed to the team's newest key (the highest team epoch). */
+  async teamOwnerKey(boxId: string, teamId: string, db: Executor = this.#db): Promise<OwnerKeyRow | undefined> {
+    return db.selectFrom('drop_box_owner_keys').selectAll().where('box_id', '=', boxId).where('team_id', '=', teamId)
+      .orderBy('team_epoch', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /** The current members of the team that owns the box (none for a member's own box). */
+  async teamMemberEmails(boxId: string, db: Executor = this.#db): Promise<string[]> {
+    const rows = await db
+      .selectFrom('drop_boxes as b')
+      .innerJoin('team_members as m', 'm.team_id', 'b.owner_team_id')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('u.email')
+      .where('b.id', '=', boxId)
+      .orderBy('u.email')
+      .execute();
+    return rows.map((r) => r.email);
+  }
+
+  async teamName(teamId: string): Promise<string | undefined> {
+    return (await this.#db.selectFrom('teams').select('name').where('id', '=', teamId).executeTakeFirst())?.name;
+  }
+
+  /** Boxes a team owns whose keys were not purged. */
+  async countTeamBoxes(teamId: string, db: Executor = this.#db): Promise<number> {
+    const row = await db.selectFrom('drop_boxes').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_team_id', '=', teamId).where('purged_at', 'is', null).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** Every epoch's signed record, oldest first. */
@@ -121,6 +158,7 @@ export class BoxRepository {
     return db.selectFrom('drop_box_keys').selectAll().where('box_id', '=', boxId).orderBy('epoch', 'desc').limit(1).executeTakeFirst();
   }
 
+  /** A member's own sealed copy (never a team's: those have no user). */
   async ownerKey(boxId: string, userId: string): Promise<OwnerKeyRow | undefined> {
     return this.#db.selectFrom('drop_box_owner_keys').selectAll().where('box_id', '=', boxId).where('user_id', '=', userId).executeTakeFirst();
   }
@@ -251,4 +289,12 @@ export class BoxRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+}
+
+/** `userId` holds an owner's copy of the box keys, or belongs to the team that owns the box. */
+function ownedBy(eb: ExpressionBuilder<Database & { b: Database['drop_boxes'] }, 'b'>, userId: string) {
+  return eb.or([
+    eb.exists(eb.selectFrom('drop_box_owner_keys as o').select('o.box_id').whereRef('o.box_id', '=', 'b.id').where('o.user_id', '=', userId)),
+    eb.exists(eb.selectFrom('team_members as m').select('m.team_id').whereRef('m.team_id', '=', 'b.owner_team_id').where('m.user_id', '=', userId)),
+  ]);
 }

@@ -14,7 +14,7 @@ import { NotifyJob } from '../jobs/notify.job.js';
 import type { OutboxMailer } from '../mail/outbox-mailer.js';
 import { MemberKit, newOrgKey, type KeyedMember } from '../inbox/member-test-kit.js';
 import { availableDialects } from '../testing/databases.js';
-import { OutboxReader } from '../testing/outbox-reader.js';
+import { OutboxReader, asShown } from '../testing/outbox-reader.js';
 import { Harness, sha256Of, type Reply } from '../transfers/transfer-test-kit.js';
 import { BoxKit } from './box-test-kit.js';
 
@@ -28,19 +28,7 @@ function nonCanonical(text: string): string {
   return text.slice(0, -1) + alphabet[alphabet.indexOf(text.at(-1)!) | 1];
 }
 
-/** The body as a mail client shows it (nodemailer writes non-ASCII text quoted-printable). */
-function quotedPrintable(body: string): string {
-  const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8').replace(/\r\n/g, '\n');
-}
 
-/** A header as a mail client shows it: RFC 2047 encoded words decoded (nodemailer Q-encodes subjects with quotes). */
-function decodedHeader(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, text: string) =>
-      Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (__, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
-}
 
 const address = (who: string, domain = 'lab.example') => `${who}-${randomBytes(3).toString('hex')}@${domain}`;
 
@@ -67,7 +55,7 @@ describe('drop boxes', async () => {
       const outbox = async () => {
         await h.domain.mailLater.drain();
         const messages = await new OutboxReader((h.server.ctx.mailer as OutboxMailer).dir).messages();
-        return messages.map((m) => ({ ...m, subject: decodedHeader(m.subject), body: quotedPrintable(m.body) }));
+        return messages.map(asShown);
       };
       const audited = async (action: string, target: string) => {
         const rows = await h.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', action).where('target', '=', target).execute();
@@ -137,7 +125,7 @@ describe('drop boxes', async () => {
         const summary = {
           boxId, name: 'Lab results', identity: made.body.identity, linkBase: `${h.server.url}/d/${boxId}`, state: 'open',
           createdAt: now, expiresAt: now + 3 * DAY, maxDeposits: 10, depositsUsed: 0, maxDepositBytes: 10_000_000,
-          allowedDomains: ['lab.example', 'clinic.example'], dataClass: 'standard',
+          allowedDomains: ['lab.example', 'clinic.example'], dataClass: 'standard', ownerTeam: null,
         };
         assert.deepEqual(created.body, summary);
         expectProblem(await boxes.createRequest(alice, made.body), 409, 'conflict', 'the same box id twice');
@@ -154,7 +142,7 @@ describe('drop boxes', async () => {
         const served = await h.request('GET', `/boxes/${boxId}/keys`, { token: alice.token });
         assert.equal(served.status, 200);
         assert.equal(served.headers.get('cache-control'), 'no-store');
-        assert.deepEqual(served.body, { boxId, identity: made.body.identity, keys: [made.body.key], ownerKeys: made.body.ownerKeys });
+        assert.deepEqual(served.body, { boxId, identity: made.body.identity, keys: [made.body.key], ownerKeys: made.body.ownerKeys, ownerTeam: null });
         const opened = await boxes.ownerKeys(alice, boxId);
         assert.deepEqual([...opened.epochs.keys()], [1]);
         const unknown = await h.request('GET', `/boxes/${newId()}/keys`, { token: alice.token });
@@ -338,6 +326,7 @@ describe('drop boxes', async () => {
         const entry = {
           transferId, kind: 'deposit', sender: null, deposit: { boxId, boxName: 'Lab results', depositorEmail: ana, depositorName: 'Ana Lab' },
           state: 'ready', closeReason: null, createdAt: ready.created_at, expiresAt: now + 7 * DAY, fileCount: 2, contentBytes: 1020, downloadedAt: null,
+          team: null,
         };
         assert.deepEqual((await inbox(alice)).body.transfers.find((e: { transferId: string }) => e.transferId === transferId), entry);
         assert.ok(!(await inbox(bob)).body.transfers.some((e: { transferId: string }) => e.transferId === transferId));
@@ -475,6 +464,37 @@ describe('drop boxes', async () => {
         const bytes = randomBytes(winner.files[0].ciphertextSize);
         assert.equal((await boxes.putPart(winnerToken, winner.transferId, winner.files[0].fileId, 0, bytes)).status, 200);
         assert.equal((await boxes.finalize(winnerToken, winner.transferId, await boxes.finalizeBody(made, winner.transferId, newSecret<'ClientKey'>(), { key }))).status, 200);
+      });
+
+      it('lets a depositor cancel their unfinished deposit: abandoned at once, token spent, its place back after the purge', async () => {
+        const made = await boxes.create(alice, { maxDeposits: 1 });
+        const boxId = made.box.boxId;
+        const stopper = address('stopper');
+        const token = await boxes.token(boxId, stopper);
+        const started = await boxes.upload(token, made, [1000]);
+        assert.equal((await boxRow(boxId)).deposits_used, 1);
+        expectProblem(await boxes.askCode(boxId, address('next')), 410, 'box_full');
+
+        expectProblem(await h.request('POST', `/deposits/${started.transferId}/cancel`, { body: {} }), 401, 'deposit_token_invalid');
+        expectProblem(await h.request('POST', `/deposits/${newId()}/cancel`, { token, body: {} }), 404, 'not_found');
+        expectProblem(await h.request('POST', `/deposits/${started.transferId}/cancel`, { token, body: { x: 1 } }), 400, 'validation_failed');
+        const cancelled = await h.request('POST', `/deposits/${started.transferId}/cancel`, { token, body: {} });
+        assert.equal(cancelled.status, 204);
+        const row = await h.db.selectFrom('transfers').select(['state', 'close_reason']).where('id', '=', started.transferId).executeTakeFirstOrThrow();
+        assert.deepEqual(row, { state: 'closed', close_reason: 'abandoned' });
+        expectProblem(await h.request('POST', `/deposits/${started.transferId}/cancel`, { token, body: {} }), 401, 'deposit_token_invalid', 'the token is spent');
+        expectProblem(await boxes.putPart(token, started.transferId, started.created.files[0]!.fileId, 0, started.files[0]!), 401, 'deposit_token_invalid');
+        assert.deepEqual(await audited('deposit.cancelled', started.transferId), [{ actor: null, detail: { boxId, depositor: stopper } }]);
+
+        // The purge deletes what arrived and gives the place back: someone else deposits.
+        const purged = await h.domain.purge.runOnce();
+        assert.ok(purged.purged.includes(started.transferId));
+        assert.equal((await boxRow(boxId)).deposits_used, 0);
+        const next = await boxes.token(boxId, address('next'));
+        const key = await boxes.boxKey(boxId, made.fragment); // as the next depositor's client checked it before uploading
+        const uploaded = await boxes.upload(next, made, [1000]);
+        assert.equal((await boxes.finalize(next, uploaded.transferId, await boxes.finalizeBody(made, uploaded.transferId, uploaded.clientKey, { key }))).status, 200);
+        assert.equal((await boxRow(boxId)).deposits_used, 1);
       });
 
       it('holds a deposit to the box\'s size, the server\'s file rules and the owner\'s quota, counting nothing it refused', async () => {

@@ -135,6 +135,17 @@ export function depositRoutes(deps: { readonly deposits: DepositService; readonl
         async (request) => deposits.finalize(depositor.depositorOf(request), request.params.transferId, request.body),
       );
 
+      // The depositor stops: the deposit is abandoned now (its place in the box comes back at the next purge).
+      app.post<WithTransfer>(
+        '/:transferId/cancel',
+        { schema: { params: TransferIdParams } },
+        async (request, reply) => {
+          requireEmptyBody(request);
+          await deposits.cancel(depositor.depositorOf(request), request.params.transferId);
+          return reply.status(204).send();
+        },
+      );
+
       registerPartRoute(app, parts, (request) => deposits.uploadScope(depositor.depositorOf(request)));
     },
   };

@@ -11,7 +11,9 @@ import { withWriteTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { MemberKeyService } from '../members/member-keys.service.js';
 import type { DataClassService } from '../retention/data-class.service.js';
+import type { TeamDirectory } from '../teams/team-directory.js';
 import { MIN_EXPIRY_MS, bytesInWords, durationInWords } from '../transfers/transfer.policy.js';
+import { TEAM_LIMITS } from '@valise/protocol';
 import { allowedDomainsOf, boxSummary, hasUnsafeCharacters, requireOpenBox, strictBase64Url } from './box-rules.js';
 import { BoxRepository, type BoxRow } from './boxes.repository.js';
 
@@ -24,6 +26,8 @@ export interface BoxServiceDeps {
   /** Without a trailing slash. */
   readonly publicUrl: string;
   readonly memberKeys: Pick<MemberKeyService, 'certifiedById'>;
+  /** Boxes owned by a team (docs/format.md §13.5); without it, ownerTeamId is refused. */
+  readonly teams?: TeamDirectory;
 }
 
 /** The signed-in member. */
@@ -52,7 +56,8 @@ export class BoxService {
     const ownerFingerprint = strictBase64Url(request.ownerKeys.fingerprint, 'ownerKeys.fingerprint');
     const ownerSealed = strictBase64Url(request.ownerKeys.sealed, 'ownerKeys.sealed');
     if (ownerSealed.length === 0) throw new AppError('validation_failed', { detail: 'ownerKeys.sealed is empty.' });
-    const mine = await this.#deps.memberKeys.certifiedById(member.id);
+    const ownerTeam = request.ownerTeamId === undefined ? undefined : await this.#teamOwner(member, request.ownerTeamId, ownerFingerprint);
+    const mine = ownerTeam ? { fingerprint: ownerFingerprint } : await this.#deps.memberKeys.certifiedById(member.id);
     if (typeof mine === 'string') {
       throw new AppError('member_key_unavailable', {
         detail: 'Your key is not certified yet: a drop box\'s keys are sealed to your certified key.', reason: `member ${member.id}: ${mine}`,
@@ -80,6 +85,7 @@ export class BoxService {
         id: request.boxId, ownerId: member.id, name: record.name, sig: request.identity.sig, sigPublicKey,
         createdAt: now, expiresAt: now + lifetimeMs, maxDeposits: request.maxDeposits, maxDepositBytes: request.maxDepositBytes,
         allowedDomains, dataClass: dataClass.name, record: request.key.record, signature, ownerFingerprint, ownerSealed,
+        ...(ownerTeam ? { ownerTeam } : {}),
       }));
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('conflict', { detail: 'A drop box with this id exists already: make a new box.' });
@@ -89,7 +95,7 @@ export class BoxService {
       actor: member.id, action: 'box.created', target: request.boxId,
       detail: {
         dataClass: dataClass.name, expiresAt: now + lifetimeMs, maxDeposits: request.maxDeposits, maxDepositBytes: request.maxDepositBytes,
-        allowedDomains, sig: request.identity.sig, kem: record.kem,
+        allowedDomains, sig: request.identity.sig, kem: record.kem, ...(ownerTeam ? { ownerTeam } : {}),
       },
     });
     return this.#summary(await this.#boxes.find(request.boxId) as BoxRow);
@@ -97,19 +103,22 @@ export class BoxService {
 
   /** GET /boxes: the boxes the member owns, newest first (not those whose keys were purged). */
   async list(member: BoxMember): Promise<BoxList> {
-    return { boxes: (await this.#boxes.listOwned(member.id)).map((b) => this.#summary(b)) };
+    return { boxes: await Promise.all((await this.#boxes.listOwned(member.id)).map((b) => this.#summary(b))) };
   }
 
   /** GET /boxes/:boxId/keys: every signed epoch and this owner's sealed copy of the private keys. */
   async keys(member: BoxMember, boxId: string): Promise<BoxKeysResponse> {
     const box = await this.#owned(member, boxId);
-    const [keys, mine] = [await this.#boxes.keys(boxId), await this.#boxes.ownerKey(boxId, member.id)];
+    const teamId = box.owner_team_id;
+    const [keys, mine] = [await this.#boxes.keys(boxId), teamId === null ? await this.#boxes.ownerKey(boxId, member.id) : await this.#boxes.teamOwnerKey(boxId, teamId)];
     if (keys.length === 0 || !mine) throw new AppError('not_found');
+    const ownerKeys = { fingerprint: Buffer.from(mine.fingerprint).toString('base64url'), sealed: Buffer.from(mine.sealed).toString('base64url') };
     return {
       boxId,
       identity: { sig: box.sig, publicKey: Buffer.from(box.sig_public_key).toString('base64url') },
       keys: keys.map((k) => ({ record: k.record, signature: Buffer.from(k.signature).toString('base64url') })),
-      ownerKeys: { fingerprint: Buffer.from(mine.fingerprint).toString('base64url'), sealed: Buffer.from(mine.sealed).toString('base64url') },
+      ownerKeys,
+      ownerTeam: teamId === null ? null : { teamId, epoch: mine.team_epoch!, ...ownerKeys },
     };
   }
 
@@ -151,8 +160,27 @@ export class BoxService {
     return box;
   }
 
-  #summary(box: BoxRow): BoxSummary {
-    return boxSummary(box, this.#deps.publicUrl);
+  async #summary(box: BoxRow): Promise<BoxSummary> {
+    const team = box.owner_team_id === null ? undefined : await this.#deps.teams?.repository.find(box.owner_team_id);
+    return boxSummary(box, this.#deps.publicUrl, team ? { teamId: team.id, name: team.name } : null);
+  }
+
+  /**
+   * A box the caller makes for a team: they belong to it (anyone else: the team_unavailable of an unknown team), it is
+   * certified, and the keys are sealed to its current key (team_key_changed for another fingerprint).
+   */
+  async #teamOwner(member: BoxMember, teamId: string, fingerprint: Uint8Array): Promise<{ teamId: string; epoch: number }> {
+    const teams = this.#deps.teams;
+    if (!teams || !(await teams.isMember(teamId, member.id))) throw new AppError('team_unavailable', { reason: `member ${member.id} is not in team ${teamId}` });
+    const sealable = await teams.sealable(teamId);
+    if (typeof sealable === 'string') throw new AppError('team_unavailable', { detail: 'The team is not certified yet: its key cannot own a drop box.', reason: sealable });
+    if (!Buffer.from(sealable.key.fingerprint).equals(fingerprint)) {
+      throw new AppError('team_key_changed', { detail: 'The box keys are not sealed to the team\'s current key: fetch the team again.' });
+    }
+    if ((await this.#boxes.countTeamBoxes(teamId)) >= TEAM_LIMITS.maxBoxes) {
+      throw new AppError('conflict', { detail: `A team owns at most ${TEAM_LIMITS.maxBoxes} drop boxes: close and let some expire first.` });
+    }
+    return { teamId, epoch: sealable.key.epoch };
   }
 }
 

@@ -28,6 +28,7 @@ import { TransferRepository, type TransferRow } from '../transfers/transfer.repo
 import { uploadStatusOf } from '../transfers/transfer.service.js';
 import { depositCodeMail, depositNoticeMail, depositReceiptMail } from './box-mail.js';
 import type { BackgroundMailer } from '../mail/background-mailer.js';
+import type { TeamNotices } from '../teams/team-mail.js';
 import { allowedDomainsOf, boxUnavailability, depositorName, domainAllowed, isCanonicalId, requireOpenBox, strictBase64Url } from './box-rules.js';
 import { BoxRepository, type BoxRow, type DepositTokenRow } from './boxes.repository.js';
 
@@ -45,6 +46,8 @@ export interface DepositServiceDeps {
   readonly publicUrl: string;
   /** Codes, receipts and owners' notices leave after the answer. */
   readonly mailLater: BackgroundMailer;
+  /** The notices to the members of a team whose box received a deposit. */
+  readonly teamNotices?: TeamNotices;
 }
 
 /** The caller of the deposit routes: a live deposit token (not expired, not spent). */
@@ -156,8 +159,11 @@ export class DepositService {
     const box = requireOpenBox(boxId, await this.#boxes.find(boxId), now, { needsRoom: true });
     const plan = planDeposit(request, limits, box);
     const dataClass = await dataClasses.resolve(box.data_class);
+    // A member's box: its owners are the deposit's recipients. A team's box has none: its members, whoever they are
+    // when they open it, reach it through the team (they still count toward the download limit).
     const owners = await this.#boxes.ownerEmails(boxId);
-    const maxDownloads = Math.max(dataClass.maxDownloads, owners.length);
+    const teamMembers = box.owner_team_id === null ? 0 : (await this.#boxes.teamMemberEmails(boxId)).length;
+    const maxDownloads = Math.max(dataClass.maxDownloads, owners.length + teamMembers);
     const transferId = newId();
     const { share, sealed } = newServerShare(keystore, transferId);
     const files = plan.files.map((f) => ({ id: newId(), ciphertextSize: f.ciphertextSize, partCount: f.partCount }));
@@ -201,6 +207,23 @@ export class DepositService {
   async status(depositor: Depositor, transferId: string): Promise<DepositStatus> {
     const { transfer } = await this.#deposit(depositor, transferId);
     return uploadStatusOf(this.#deps.keystore, this.#transfers, this.#parts, transfer);
+  }
+
+  /**
+   * DELETE /deposits/:transferId: the depositor stops their unfinished deposit. It is closed as abandoned at once and
+   * the token spent; the purge then deletes what arrived and gives the deposit's place in the box back — what it does
+   * a day later for a deposit nobody finishes. Cancelling twice is not an error.
+   */
+  async cancel(depositor: Depositor, transferId: string): Promise<void> {
+    if (depositor.transfer_id !== transferId) throw new AppError('not_found');
+    const { handle, clock, audit } = this.#deps;
+    const now = clock.now();
+    const closed = await withWriteTransaction(handle, async (trx) => {
+      const done = await this.#transfers.close(trx, transferId, { reason: 'abandoned', now, from: ['uploading'] });
+      if (done) await this.#boxes.spendToken(trx, depositor.id, transferId, now);
+      return done;
+    });
+    if (closed) await audit.append({ actor: null, action: 'deposit.cancelled', target: transferId, detail: { boxId: depositor.box_id, depositor: depositor.email } });
   }
 
   /** The part routes' scope: the token's own deposit, while its box takes deposits. */
@@ -261,6 +284,15 @@ export class DepositService {
 
     const receipt = await this.#receipt(transferId, box, depositor, { depositedAt: now, expiresAt }, manifest);
     const owners = await this.#transfers.recipientsOf(transferId);
+    if (box.owner_team_id !== null) {
+      const teamName = await this.#boxes.teamName(box.owner_team_id);
+      const recipients = await this.#boxes.teamMemberEmails(box.id);
+      if (teamName !== undefined && recipients.length > 0) {
+        this.#deps.teamNotices?.depositMade({
+          transferId, boxName: box.name, teamName, depositorEmail: depositor.email, recipients, fileCount: receipt.files.length, expiresAt,
+        });
+      }
+    }
     this.#deps.mailLater.send([
       depositReceiptMail(receipt),
       ...owners.map((o) => depositNoticeMail({

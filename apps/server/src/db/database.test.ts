@@ -12,7 +12,8 @@ const id = () => randomBytes(16).toString('base64url');
 const TABLES = [
   'access_events', 'audit_log', 'box_openings', 'data_classes', 'deletion_records', 'deposit_tokens', 'drop_box_keys', 'drop_box_owner_keys',
   'drop_boxes', 'enrollments', 'grants', 'legal_holds', 'link_challenges', 'login_throttle', 'member_keys', 'member_slots', 'openings', 'parts',
-  'purge_runs', 'recipients', 'sessions', 'transfer_files', 'transfers', 'unlock_wraps', 'users',
+  'purge_runs', 'recipients', 'sessions', 'team_keys', 'team_members', 'teams', 'transfer_files', 'transfer_teams', 'transfers', 'unlock_wraps',
+  'users',
 ];
 
 async function newUser(db: Kysely<Database>, overrides: Partial<NewRow<'users'>> = {}): Promise<string> {
@@ -39,7 +40,7 @@ async function newTransfer(db: Kysely<Database>, senderId: string, maxDownloads:
 forEachDialect('database', (handle, dialect) => {
   it('has every migration applied, and applying again changes nothing', async () => {
     const status = await migrationStatus(handle());
-    assert.deepEqual(status, [{ name: '001_initial', applied: true }]);
+    assert.deepEqual(status, [{ name: '001_initial', applied: true }, { name: '002_teams', applied: true }]);
     assert.deepEqual(await migrateToLatest(handle()), []);
     const tables = (await handle().db.introspection.getTables())
       .filter((t) => !t.name.startsWith('kysely_'))

@@ -104,6 +104,8 @@ export interface DropBoxesTable {
   closed_at: Millis | null;
   /** When the purge deleted its keys (expired, with no deposit left). */
   purged_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** A box a team owns (§13.5): every current member of the team is an owner. */
+  owner_team_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One epoch's box key record (canonical JSON) and its 64-byte signature by the box signing key. */
@@ -115,11 +117,16 @@ export interface DropBoxKeysTable {
   created_at: Millis;
 }
 
-/** The box's private key bundle sealed to one owner's certified member key (§13.4). */
+/**
+ * The box's private key bundle sealed to one owner's certified member key (§13.4), or, for a team's box, to the team
+ * key of `team_epoch` (§13.5): user_id or team_id, never both.
+ */
 export interface DropBoxOwnerKeysTable {
   box_id: string;
-  user_id: string;
-  /** The certified fingerprint it was sealed to. */
+  user_id: string | null;
+  team_id: ColumnType<string | null, string | null | undefined, string | null>;
+  team_epoch: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The certified fingerprint (a member's, or the team key's) it was sealed to. */
   fingerprint: Bytes;
   sealed: Bytes;
   created_at: Millis;
@@ -381,6 +388,63 @@ export interface UnlockWrapsTable {
   created_at: Millis;
 }
 
+/** A team (docs/format.md §13.5): its certified record; its keys and members in the tables below. */
+export interface TeamsTable {
+  id: string;
+  /** The signed record's name. */
+  name: string;
+  /** lower(NFC(name)): names are unique whatever their case. */
+  name_key: string;
+  /** Canonical JSON of the team record, as sent. */
+  record: string;
+  /** SHA-256 of the record (32 bytes). */
+  fingerprint: Bytes;
+  /** The organisation's 64-byte signature over the fingerprint; null until certified. */
+  certificate: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
+  certified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  certified_by: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: string | null;
+  created_at: Millis;
+  current_epoch: number;
+}
+
+/** One epoch's team key record and its signature by the team signing key. */
+export interface TeamKeysTable {
+  team_id: string;
+  epoch: number;
+  record: string;
+  signature: Bytes;
+  /** SHA-256 of the record: what team slots and team boxes' owner keys name. */
+  fingerprint: Bytes;
+  kem: 'X25519' | 'P-256';
+  created_by: string | null;
+  created_at: Millis;
+}
+
+/** A member of a team and the team keys sealed to their certified key, up to `epoch`. */
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  epoch: number;
+  /** The member key fingerprint the bundle was sealed to. */
+  fingerprint: Bytes;
+  bundle: Bytes;
+  added_by: string | null;
+  added_at: Millis;
+}
+
+/** A team a transfer is sent to, and from finalize its team slot (CK sealed to the team key of `epoch`). */
+export interface TransferTeamsTable {
+  transfer_id: string;
+  team_id: string;
+  slot_id: string | null;
+  epoch: number | null;
+  fingerprint: Bytes | null;
+  /** HPKE enc ‖ ct: 80 bytes (X25519) or 113 (P-256); null before finalize and once purged. */
+  wrapped: Bytes | null;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   enrollments: EnrollmentsTable;
@@ -407,6 +471,10 @@ export interface Database {
   purge_runs: PurgeRunsTable;
   member_keys: MemberKeysTable;
   unlock_wraps: UnlockWrapsTable;
+  teams: TeamsTable;
+  team_keys: TeamKeysTable;
+  team_members: TeamMembersTable;
+  transfer_teams: TransferTeamsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -2,7 +2,7 @@
 // files, with what opens CK for this holder: the link slot (releaseTransfer), the member's own slot with the
 // sender's manifest signature (releaseToMember), or a deposit's box slot with its depositor (releaseDeposit). Built
 // the same way when the grant is issued and when a client resumes with it.
-import type { DepositOpenResponse, GrantedTransferResponse, MemberOpenResponse } from '@valise/protocol';
+import type { DepositOpenResponse, GrantedTransferResponse, MemberOpenResponse, TeamOpenResponse } from '@valise/protocol';
 import type { Keystore } from '../keystore.js';
 import { openServerShare } from '../transfers/server-share.js';
 import type { TransferRepository, TransferRow } from '../transfers/transfer.repository.js';
@@ -49,6 +49,19 @@ export interface ReleasedSlot {
   readonly wrapped: Uint8Array;
 }
 
+/** A member's or team's open: the common part plus the sender's manifest signature, which such transfers carry. */
+function releaseSigned(keystore: Keystore, transfer: TransferRow, files: readonly StoredFile[], grantExpiresAt: number, slotKind: string) {
+  if (transfer.manifest_signature === null || transfer.signer_fingerprint === null) {
+    throw new Error(`transfer ${transfer.id} has ${slotKind} slots but no manifest signature`);
+  }
+  const { grantExpiresAt: grantEnd, transferExpiresAt, serverShare, manifest, files: released } = releaseCommon(keystore, transfer, files, grantExpiresAt);
+  const manifestSignature = {
+    signerFingerprint: Buffer.from(transfer.signer_fingerprint).toString('base64url'),
+    signature: Buffer.from(transfer.manifest_signature).toString('base64url'),
+  };
+  return { grantExpiresAt: grantEnd, transferExpiresAt, serverShare, manifest, manifestSignature, files: released };
+}
+
 /** To a member opening from their inbox: their own member slot, the manifest signature and who signed it. */
 export function releaseToMember(
   keystore: Keystore,
@@ -58,22 +71,36 @@ export function releaseToMember(
   slot: ReleasedSlot,
   sender: { readonly memberId: string; readonly email: string },
 ): Omit<MemberOpenResponse, 'grantToken'> {
-  if (transfer.manifest_signature === null || transfer.signer_fingerprint === null) {
-    throw new Error(`transfer ${transfer.id} has member slots but no manifest signature`);
-  }
-  const common = releaseCommon(keystore, transfer, files, grantExpiresAt);
   return {
-    grantExpiresAt: common.grantExpiresAt,
-    transferExpiresAt: common.transferExpiresAt,
-    serverShare: common.serverShare,
+    ...releaseSigned(keystore, transfer, files, grantExpiresAt, 'member'),
     memberSlot: { slotId: slot.slot_id, wrapped: Buffer.from(slot.wrapped).toString('base64url') },
-    manifest: common.manifest,
-    manifestSignature: {
-      signerFingerprint: Buffer.from(transfer.signer_fingerprint).toString('base64url'),
-      signature: Buffer.from(transfer.manifest_signature).toString('base64url'),
-    },
     sender,
-    files: common.files,
+  };
+}
+
+/** The team slot of a transfer sent to a team, as stored at finalize. */
+export interface ReleasedTeamSlot {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly slotId: string;
+  readonly epoch: number;
+  readonly wrapped: Uint8Array;
+}
+
+/** To a member of a team the transfer was sent to: the team slot (opened with the team key of its epoch). */
+export function releaseToTeam(
+  keystore: Keystore,
+  transfer: TransferRow,
+  files: readonly StoredFile[],
+  grantExpiresAt: number,
+  slot: ReleasedTeamSlot,
+  sender: { readonly memberId: string; readonly email: string },
+): Omit<TeamOpenResponse, 'grantToken'> {
+  return {
+    ...releaseSigned(keystore, transfer, files, grantExpiresAt, 'team'),
+    team: { teamId: slot.teamId, name: slot.teamName },
+    teamSlot: { teamId: slot.teamId, slotId: slot.slotId, epoch: slot.epoch, wrapped: Buffer.from(slot.wrapped).toString('base64url') },
+    sender,
   };
 }
 
@@ -86,6 +113,8 @@ export function releaseDeposit(
   transfer: TransferRow,
   files: readonly StoredFile[],
   grantExpiresAt: number,
+  /** A team's box: the team and the box keys sealed to its current key. */
+  ownerTeam: DepositOpenResponse['ownerTeam'] = null,
 ): Omit<DepositOpenResponse, 'grantToken'> {
   const { box_id: boxId, box_slot: slot, box_slot_id: slotId, box_slot_epoch: epoch, depositor_email: email, depositor_name: name } = transfer;
   if (boxId === null || slot === null || slotId === null || epoch === null || email === null || name === null) {
@@ -101,5 +130,6 @@ export function releaseDeposit(
     manifest: common.manifest,
     depositor: { email, name, verified: 'email' },
     files: common.files,
+    ownerTeam,
   };
 }

@@ -12,7 +12,7 @@ import type { MemberSlot } from '@valise/protocol';
 import { newId, newToken } from '../accounts/tokens.js';
 import type { OutboxMailer } from '../mail/outbox-mailer.js';
 import { availableDialects } from '../testing/databases.js';
-import { OutboxReader } from '../testing/outbox-reader.js';
+import { OutboxReader, asShown } from '../testing/outbox-reader.js';
 import { finalizeBody, Harness, type Member, type Reply, type SentTransfer } from '../transfers/transfer-test-kit.js';
 import { MemberKit, newOrgKey, type KeyedMember, type MemberSend } from './member-test-kit.js';
 
@@ -24,11 +24,6 @@ function nonCanonical(text: string): string {
   return text.slice(0, -1) + alphabet[alphabet.indexOf(text.at(-1)!) | 1];
 }
 
-/** The body as a mail client shows it (nodemailer writes non-ASCII text quoted-printable). */
-function quotedPrintable(body: string): string {
-  const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8').replace(/\r\n/g, '\n');
-}
 
 const tid = (id: string) => idFromText<'TransferId'>(id) as TransferIdBytes;
 const sid = (id: string) => idFromText<'SlotId'>(id) as SlotIdBytes;
@@ -62,7 +57,7 @@ describe('member-to-member transfers', async () => {
       const outbox = async () => {
         await h.domain.mailLater.drain();
         const messages = await new OutboxReader((h.server.ctx.mailer as OutboxMailer).dir).messages();
-        return messages.map((m) => ({ ...m, body: quotedPrintable(m.body) }));
+        return messages.map(asShown);
       };
 
       before(async () => {
@@ -104,7 +99,7 @@ describe('member-to-member transfers', async () => {
         // The inbox: the recipients see it, the sender (self slot only) and others do not.
         const entry = {
           transferId: sent.transferId, kind: 'transfer', sender: { memberId: alice.id, email: alice.email }, deposit: null, state: 'ready', closeReason: null,
-          createdAt: t.created_at, expiresAt: t.expires_at, fileCount: 2, contentBytes: 1020, downloadedAt: null,
+          createdAt: t.created_at, expiresAt: t.expires_at, fileCount: 2, contentBytes: 1020, downloadedAt: null, team: null,
         };
         assert.deepEqual((await kit.inbox(bob)).find((e) => e.transferId === sent.transferId), entry);
         assert.deepEqual((await kit.inbox(carol)).find((e) => e.transferId === sent.transferId), entry);

@@ -1,6 +1,6 @@
-// HTTP routes of the member inbox: the list, opening a transfer sent to the member's key, and opening a deposit into
-// one of the member's drop boxes.
-import { API_PREFIX, DepositOpenResponse, InboxList, MemberOpenResponse, TransferIdParams } from '@valise/protocol';
+// HTTP routes of the member inbox: the list, opening a transfer sent to the member's key or to one of their teams, and
+// opening a deposit into one of the member's (or their teams') drop boxes.
+import { API_PREFIX, DepositOpenResponse, InboxList, MemberOpenResponse, TeamOpenResponse, TransferIdParams } from '@valise/protocol';
 import type { DomainPlugin } from '../http/app.js';
 import { requireEmptyBody, type MemberAuth } from '../transfers/member-auth.js';
 import type { InboxService } from './inbox.service.js';
@@ -26,6 +26,16 @@ export function inboxRoutes(deps: { readonly inbox: InboxService; readonly auth:
           requireEmptyBody(request);
           reply.header('cache-control', 'no-store');
           return inbox.open(auth.memberOf(request), request.params.transferId, { ip: request.ip });
+        },
+      );
+
+      app.post<{ Params: { transferId: string } }>(
+        '/:transferId/open-team',
+        { schema: { params: TransferIdParams, response: { 200: TeamOpenResponse } } },
+        async (request, reply) => {
+          requireEmptyBody(request);
+          reply.header('cache-control', 'no-store');
+          return inbox.openTeam(auth.memberOf(request), request.params.transferId, { ip: request.ip });
         },
       );
 

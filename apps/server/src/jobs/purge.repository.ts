@@ -97,6 +97,8 @@ export class PurgeRepository {
         applied.push(...done);
         if (done.length === 0) continue;
         await trx.deleteFrom('member_slots').where('transfer_id', 'in', done).execute();
+        // Which teams it was sent to stays (public, like its recipients); their slots go.
+        await trx.updateTable('transfer_teams').set({ wrapped: null }).where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('grants').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('openings').where('transfer_id', 'in', done).execute();
         await trx.deleteFrom('link_challenges').where('transfer_id', 'in', done).execute();

@@ -10,6 +10,21 @@ export interface OutboxMessage {
   readonly body: string;
 }
 
+/**
+ * A message as a mail client shows it: RFC 2047 encoded words of the subject decoded (nodemailer Q-encodes subjects
+ * with quotes) and a quoted-printable body decoded (nodemailer writes non-ASCII text so).
+ */
+export function asShown(m: OutboxMessage): OutboxMessage {
+  const bytesOf = (hex: string) => String.fromCharCode(parseInt(hex, 16));
+  const subject = m.subject
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, text: string) =>
+      Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (__, hex: string) => bytesOf(hex)), 'latin1').toString('utf8'));
+  const body = Buffer.from(m.body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => bytesOf(hex)), 'latin1')
+    .toString('utf8').replace(/\r\n/g, '\n');
+  return { ...m, subject, body };
+}
+
 export class OutboxReader {
   readonly dir: string;
   /** Files already handed out by nextCode. */

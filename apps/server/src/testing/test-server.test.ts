@@ -23,7 +23,7 @@ describe('startTestServer', async () => {
         assert.ok(server.ctx.blobs instanceof (blobs === 'fs' ? FsBlobStore : S3BlobStore));
         assert.ok(server.ctx.mailer instanceof OutboxMailer);
         assert.equal(server.ctx.config.publicUrl, server.url);
-        assert.deepEqual(await migrationStatus(server.ctx.database), [{ name: '001_initial', applied: true }]);
+        assert.deepEqual(await migrationStatus(server.ctx.database), [{ name: '001_initial', applied: true }, { name: '002_teams', applied: true }]);
 
         const ready = await fetch(`${server.url}/readyz`);
         assert.equal(ready.status, 200);

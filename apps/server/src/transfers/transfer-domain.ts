@@ -12,6 +12,8 @@ import { PurgeJob } from '../jobs/purge.job.js';
 import { createShareKeyShredder } from '../jobs/share-key-shredder.js';
 import type { MemberKeyService } from '../members/member-keys.service.js';
 import { DataClassService } from '../retention/data-class.service.js';
+import type { TeamDirectory } from '../teams/team-directory.js';
+import { TeamNotifier } from '../teams/team-mail.js';
 import type { MemberAuth } from './member-auth.js';
 import { PartService } from './part.service.js';
 import { TransferViewService } from './transfer-view.service.js';
@@ -35,6 +37,8 @@ export interface TransferDomain {
   readonly purge: PurgeJob;
   /** The e-mails telling member recipients that a transfer waits in their inbox. */
   readonly inboxNotices: InboxNotifier;
+  /** The e-mails telling a team's members that a transfer or a deposit waits for the team. */
+  readonly teamNotices: TeamNotifier;
   /** Mail that leaves after its answer (codes, inbox notices; drop boxes use it too). */
   readonly mailLater: BackgroundMailer;
   /** The HTTP routes: /transfers (members), /open (the gate), /download (grant holders). */
@@ -42,13 +46,15 @@ export interface TransferDomain {
   readonly jobs: readonly TransferJob[];
 }
 
-export function createTransferDomain(ctx: ServerContext, auth: MemberAuth, memberKeys: MemberKeyService): TransferDomain {
+export function createTransferDomain(ctx: ServerContext, auth: MemberAuth, memberKeys: MemberKeyService, teams?: TeamDirectory): TransferDomain {
   const { config, database: handle, keystore, clock, blobs, mailer, audit, logger } = ctx;
   const dataClasses = new DataClassService({ handle, audit, clock, limits: config.limits });
   const mailLater = new BackgroundMailer({ mailer, logger });
   const inboxNotices = new InboxNotifier({ mailLater, publicUrl: config.publicUrl });
+  const teamNotices = new TeamNotifier({ mailLater, publicUrl: config.publicUrl });
   const transfers = new TransferService({
     handle, keystore, clock, audit, limits: config.limits, dataClasses, publicUrl: config.publicUrl, memberKeys, inboxNotices,
+    ...(teams ? { teams, teamNotices } : {}),
   });
   const views = new TransferViewService({ handle });
   const parts = new PartService({ handle, blobs, clock, logger });
@@ -59,7 +65,7 @@ export function createTransferDomain(ctx: ServerContext, auth: MemberAuth, membe
   // Mail that left after its answer: shutdown waits for it before the mailer closes.
   const backgroundMail: TransferJob = { name: 'background-mail', start: () => undefined, stop: () => mailLater.drain() };
   return {
-    dataClasses, transfers, views, parts, gate, downloads, purge, inboxNotices, mailLater,
+    dataClasses, transfers, views, parts, gate, downloads, purge, inboxNotices, teamNotices, mailLater,
     plugins: [transferRoutes({ auth, transfers, views, parts }), gateRoutes({ gate, auth }), downloadRoutes(downloads)],
     jobs: [purge, backgroundMail, notify, createShareKeyShredder(ctx, dataClasses)],
   };

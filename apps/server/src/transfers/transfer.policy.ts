@@ -21,7 +21,11 @@ export interface TransferPlan {
  * Checks a creation request against the installation's limits and the transfer's data class (whose bounds are
  * already clamped to the installation's ceilings); throws the AppError a sender should see.
  */
-export function planTransfer(request: CreateTransferRequest, limits: PolicyLimits, dataClass: EffectiveClass): TransferPlan {
+export function planTransfer(
+  request: CreateTransferRequest, limits: PolicyLimits, dataClass: EffectiveClass,
+  /** Members reached through the teams named (they count toward the default download limit). */
+  teamMembers = 0,
+): TransferPlan {
   if (request.files.length > limits.maxFiles) {
     throw new AppError('too_many_files', { detail: `A transfer may hold at most ${limits.maxFiles} files (this one has ${request.files.length}).` });
   }
@@ -47,7 +51,10 @@ export function planTransfer(request: CreateTransferRequest, limits: PolicyLimit
         ` (asked: ${durationInWords(expiresInMs)}).` });
   }
 
-  const maxDownloads = request.maxDownloads ?? Math.min(recipients.length, dataClass.maxDownloads);
+  if (recipients.length === 0 && (request.teams ?? []).length === 0) {
+    throw new AppError('validation_failed', { detail: 'Name at least one recipient or team.' });
+  }
+  const maxDownloads = request.maxDownloads ?? Math.min(Math.max(1, recipients.length + teamMembers), dataClass.maxDownloads);
   if (maxDownloads < 1 || maxDownloads > dataClass.maxDownloads) {
     throw new AppError('max_downloads_out_of_range', { detail: `In the data class "${dataClass.name}", the number of downloads must be between 1 and ${dataClass.maxDownloads} (asked: ${maxDownloads}).` });
   }

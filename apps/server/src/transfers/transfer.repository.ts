@@ -32,6 +32,8 @@ export interface NewTransfer {
   readonly totalBytes: number;
   readonly files: readonly { readonly id: string; readonly ciphertextSize: number; readonly partCount: number }[];
   readonly recipients: readonly { readonly id: string; readonly email: string }[];
+  /** Teams the transfer is sent to (docs/format.md §13.5): each gets its team slot at finalize. */
+  readonly teams?: readonly string[];
 }
 
 /** A transfer's link: the link slot and the link-auth key A (docs/format.md §6). */
@@ -51,6 +53,16 @@ export interface NewMemberSlot {
   readonly wrapped: Uint8Array;
 }
 
+/** A team slot as finalize stores it (docs/format.md §13.5). */
+export interface NewTeamSlot {
+  readonly teamId: string;
+  readonly slotId: string;
+  readonly epoch: number;
+  /** The team key's fingerprint (of `epoch`). */
+  readonly fingerprint: Uint8Array;
+  readonly wrapped: Uint8Array;
+}
+
 export interface FinalizeValues {
   readonly now: number;
   readonly expiresAt: number;
@@ -59,6 +71,7 @@ export interface FinalizeValues {
   readonly manifest: Uint8Array;
   readonly signature: { readonly signature: Uint8Array; readonly signerFingerprint: Uint8Array } | null;
   readonly memberSlots: readonly NewMemberSlot[];
+  readonly teamSlots?: readonly NewTeamSlot[];
 }
 
 // SQLite caps bound parameters per statement (32766 in current builds); batches stay well below it.
@@ -106,6 +119,14 @@ export class TransferRepository {
     for (let i = 0; i < recipients.length; i += INSERT_BATCH) {
       await trx.insertInto('recipients').values(recipients.slice(i, i + INSERT_BATCH)).execute();
     }
+    const teams = (t.teams ?? []).map((teamId) => ({ transfer_id: t.id, team_id: teamId, created_at: t.createdAt }));
+    if (teams.length > 0) await trx.insertInto('transfer_teams').values(teams).execute();
+  }
+
+  /** The teams a transfer was sent to (ids, in id order). */
+  async teamsOf(transferId: string, db: Executor = this.#db): Promise<string[]> {
+    const rows = await db.selectFrom('transfer_teams').select('team_id').where('transfer_id', '=', transferId).orderBy('team_id').execute();
+    return rows.map((r) => r.team_id);
   }
 
   /** The first completed download of a recipient (later ones change nothing). */
@@ -258,6 +279,12 @@ export class TransferRepository {
     }));
     for (let i = 0; i < slots.length; i += INSERT_BATCH) {
       await trx.insertInto('member_slots').values(slots.slice(i, i + INSERT_BATCH)).execute();
+    }
+    for (const team of v.teamSlots ?? []) {
+      await trx.updateTable('transfer_teams')
+        .set({ slot_id: team.slotId, epoch: team.epoch, fingerprint: team.fingerprint, wrapped: team.wrapped })
+        .where('transfer_id', '=', id).where('team_id', '=', team.teamId)
+        .execute();
     }
     return true;
   }

@@ -1,5 +1,5 @@
 // The sender's side of a transfer: create (policy, quota, SS), resume status, finalize, revoke.
-import { LINK_SLOT_SIZE, SIGNATURE_SIZE, memberSlotSize } from '@valise/crypto';
+import { LINK_SLOT_SIZE, SIGNATURE_SIZE, memberSlotSize, parseTeamKeyRecord, teamSlotSize } from '@valise/crypto';
 import type {
   CreateTransferRequest, CreateTransferResponse, FinalizeRequest, FinalizeResponse, TransferPolicy, UploadStatus,
 } from '@valise/protocol';
@@ -14,10 +14,12 @@ import type { Keystore } from '../keystore.js';
 import { GrantRepository } from '../gate/grant.repository.js';
 import type { MemberKeyService } from '../members/member-keys.service.js';
 import { dataClassView, type DataClassService } from '../retention/data-class.service.js';
+import type { TeamDirectory } from '../teams/team-directory.js';
+import type { TeamNotices } from '../teams/team-mail.js';
 import { PartRepository } from './part.repository.js';
 import { newServerShare, openServerShare } from './server-share.js';
 import { MIN_EXPIRY_MS, bytesInWords, durationInWords, normalizeEmail, planTransfer } from './transfer.policy.js';
-import { TransferRepository, type LinkValues, type NewMemberSlot, type TransferRow } from './transfer.repository.js';
+import { TransferRepository, type LinkValues, type NewMemberSlot, type NewTeamSlot, type TransferRow } from './transfer.repository.js';
 
 export interface TransferServiceDeps {
   readonly handle: DatabaseHandle;
@@ -31,6 +33,9 @@ export interface TransferServiceDeps {
   /** Whose keys member slots may be sealed to: active members' keys certified by the organisation key. */
   readonly memberKeys: Pick<MemberKeyService, 'certifiedByEmail' | 'certifiedById'>;
   readonly inboxNotices?: InboxNotices;
+  /** Teams a transfer may be sent to (certified), and their members; without it, no transfer names a team. */
+  readonly teams?: TeamDirectory;
+  readonly teamNotices?: TeamNotices;
 }
 
 /** What the inbox notice needs once a transfer reached members' inboxes (sent after the answer, never awaited). */
@@ -87,7 +92,9 @@ export class TransferService {
   async create(sender: Sender, request: CreateTransferRequest): Promise<CreateTransferResponse> {
     const { handle, keystore, clock, limits, audit, dataClasses } = this.#deps;
     const dataClass = await dataClasses.resolve(request.dataClass);
-    const plan = planTransfer(request, limits, dataClass);
+    const teamIds = [...new Set(request.teams ?? [])];
+    const teamMembers = await this.#sealableTeams(teamIds);
+    const plan = planTransfer(request, limits, dataClass, teamMembers);
     if (!dataClass.allowOutsideRecipients) {
       const outside = await this.#transfers.nonMembers(plan.recipients);
       if (outside.length > 0) {
@@ -109,7 +116,7 @@ export class TransferService {
         await this.#transfers.insert(trx, {
           id: transferId, senderId: sender.id, dataClass: dataClass.name, createdAt: now, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads,
           ssEnc: sealed.sealed, ssEpoch: sealed.epoch, totalBytes: plan.totalBytes, files,
-          recipients: plan.recipients.map((email) => ({ id: newId(), email })),
+          recipients: plan.recipients.map((email) => ({ id: newId(), email })), teams: teamIds,
         });
       },
       // Two creations by one sender at once must not both fit in the same remaining quota.
@@ -117,7 +124,10 @@ export class TransferService {
     );
     await audit.append({
       actor: sender.id, action: 'transfer.created', target: transferId,
-      detail: { dataClass: dataClass.name, files: files.length, bytes: plan.totalBytes, recipients: plan.recipients.length, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads },
+      detail: {
+        dataClass: dataClass.name, files: files.length, bytes: plan.totalBytes, recipients: plan.recipients.length, expiresInMs: plan.expiresInMs, maxDownloads: plan.maxDownloads,
+        ...(teamIds.length > 0 ? { teams: teamIds } : {}),
+      },
     });
     return {
       transferId,
@@ -146,6 +156,7 @@ export class TransferService {
     const manifest = strictBase64Url(request.manifest, 'manifest');
     if (manifest.length === 0) throw new AppError('validation_failed', { detail: 'The manifest is empty.' });
     const members = await this.#checkMemberSlots(sender, transferId, request, link);
+    const teamSlots = await this.#checkTeamSlots(transferId, request, [...(link === null ? [] : [link.slotId]), ...members.slots.map((m) => m.slotId)]);
 
     const now = clock.now();
     let expiresAt = 0;
@@ -163,8 +174,13 @@ export class TransferService {
         const dataClass = await this.#deps.dataClasses.resolve(transfer.data_class, trx);
         expiresAt = Math.min(now + transfer.expires_in_ms, transfer.created_at + dataClass.maxExpiryMs);
         if (expiresAt <= now) throw new AppError('expiry_out_of_range', { detail: `This upload took longer than the data class "${dataClass.name}" lets a transfer live (${durationInWords(dataClass.maxExpiryMs)} from its creation).` });
+        // A team re-keyed since the checks above: its slot is sealed to a key its next members never get.
+        for (const slot of teamSlots) {
+          const team = await this.#deps.teams?.repository.find(slot.teamId, trx);
+          if (team?.current_epoch !== slot.epoch) throw new AppError('team_key_changed', { detail: `The team ${slot.teamId} has a newer key: fetch it again and seal to it.` });
+        }
         await this.#transfers.markReady(trx, transferId, {
-          now, expiresAt, link, manifest, signature: members.signature, memberSlots: members.slots,
+          now, expiresAt, link, manifest, signature: members.signature, memberSlots: members.slots, teamSlots,
         });
       });
     } catch (error) {
@@ -173,11 +189,17 @@ export class TransferService {
     }
     await audit.append({
       actor: sender.id, action: 'transfer.finalized', target: transferId,
-      detail: { expiresAt, memberSlots: members.slots.length, link: link !== null },
+      detail: { expiresAt, memberSlots: members.slots.length, link: link !== null, ...(teamSlots.length > 0 ? { teamSlots: teamSlots.map((t) => ({ teamId: t.teamId, epoch: t.epoch })) } : {}) },
     });
+    const fileCount = members.notify.length + teamSlots.length > 0 ? (await this.#transfers.files(transferId)).length : 0;
     if (members.notify.length > 0) {
-      const fileCount = (await this.#transfers.files(transferId)).length;
       this.#deps.inboxNotices?.addressed({ transferId, senderEmail: sender.email, recipients: members.notify, fileCount, expiresAt });
+    }
+    for (const slot of teamSlots) {
+      const team = await this.#deps.teams?.repository.find(slot.teamId);
+      // Members already told as recipients, and the sender, are not told twice.
+      const recipients = (await this.#deps.teams?.memberEmails(slot.teamId) ?? []).filter((e) => e !== sender.email && !members.notify.includes(e));
+      if (team && recipients.length > 0) this.#deps.teamNotices?.transferSent({ transferId, senderEmail: sender.email, teamName: team.name, recipients, fileCount, expiresAt });
     }
     return { transferId, expiresAt, linkBase: link === null ? null : `${publicUrl}/t/${transferId}` };
   }
@@ -190,10 +212,11 @@ export class TransferService {
    */
   async #checkMemberSlots(sender: Sender, transferId: string, request: FinalizeRequest, link: LinkValues | null): Promise<CheckedMemberSlots> {
     const requested = request.memberSlots ?? [];
-    if (link === null && requested.length === 0) {
-      throw new AppError('validation_failed', { detail: 'Give a link (linkSlot and linkAuthKey), member slots (memberSlots), or both.' });
+    const teamSlots = request.teamSlots ?? [];
+    if (link === null && requested.length === 0 && teamSlots.length === 0) {
+      throw new AppError('validation_failed', { detail: 'Give a link (linkSlot and linkAuthKey), member slots (memberSlots), team slots (teamSlots), or several.' });
     }
-    const signature = await this.#checkSignature(sender, request, requested.length > 0);
+    const signature = await this.#checkSignature(sender, request, requested.length > 0 || teamSlots.length > 0);
 
     const recipients = await this.#transfers.recipientsOf(transferId);
     const byEmail = new Map(recipients.map((r) => [r.email, r]));
@@ -239,6 +262,50 @@ export class TransferService {
     }
     const notify = parsed.filter((p) => p.recipientId !== null && p.email !== sender.email).map((p) => p.email);
     return { slots, signature, notify };
+  }
+
+  /** The teams named exist and are certified (team_unavailable otherwise); answers how many members they have. */
+  async #sealableTeams(teamIds: readonly string[]): Promise<number> {
+    let members = 0;
+    for (const teamId of teamIds) {
+      const sealable = this.#deps.teams ? await this.#deps.teams.sealable(teamId) : 'teams are not enabled';
+      if (typeof sealable === 'string') throw new AppError('team_unavailable', { detail: `The team ${teamId} does not exist or is not certified.`, reason: sealable });
+      members += await this.#deps.teams!.memberCount(teamId);
+    }
+    return members;
+  }
+
+  /**
+   * The team slots' rules (docs/format.md §13.5): exactly one for each team named at creation, each sealed to that
+   * team's current key (team_key_changed for an older epoch) with that key's exact size, slot ids distinct from
+   * every other slot of the transfer.
+   */
+  async #checkTeamSlots(transferId: string, request: FinalizeRequest, otherSlotIds: readonly string[]): Promise<NewTeamSlot[]> {
+    const named = await this.#transfers.teamsOf(transferId);
+    const slotIds = new Set(otherSlotIds);
+    const seen = new Set<string>();
+    const slots: NewTeamSlot[] = [];
+    for (const slot of request.teamSlots ?? []) {
+      const bad = (why: string) => new AppError('team_slot_invalid', { detail: `The team slot for ${slot.teamId} ${why}.` });
+      if (!named.includes(slot.teamId)) throw bad('does not name a team this transfer was sent to');
+      if (seen.has(slot.teamId)) throw bad('is given twice');
+      seen.add(slot.teamId);
+      if (!isCanonicalId(slot.slotId)) throw bad('has a slot id that is not a canonical 16-byte id');
+      if (slotIds.has(slot.slotId)) throw bad('has a slot id already used by another slot of this transfer');
+      slotIds.add(slot.slotId);
+      const wrapped = strictBase64Url(slot.wrapped, 'teamSlots.wrapped');
+      const sealable = this.#deps.teams ? await this.#deps.teams.sealable(slot.teamId) : 'teams are not enabled';
+      if (typeof sealable === 'string') throw new AppError('team_unavailable', { detail: `The team ${slot.teamId} is not certified any more.`, reason: sealable });
+      if (slot.epoch !== sealable.key.epoch) {
+        throw new AppError('team_key_changed', { detail: `The team slot for ${slot.teamId} is sealed to epoch ${slot.epoch}; the team's current key is epoch ${sealable.key.epoch}.` });
+      }
+      const { kem } = parseTeamKeyRecord(sealable.key.record);
+      if (wrapped.length !== teamSlotSize(kem)) throw bad(`must be ${teamSlotSize(kem)} bytes for the team's ${kem} key (got ${wrapped.length})`);
+      slots.push({ teamId: slot.teamId, slotId: slot.slotId, epoch: slot.epoch, fingerprint: new Uint8Array(sealable.key.fingerprint), wrapped });
+    }
+    const missing = named.filter((id) => !seen.has(id));
+    if (missing.length > 0) throw new AppError('team_slot_invalid', { detail: `No team slot for the teams ${missing.join(', ')}: a team opens the transfer only through its slot.` });
+    return slots;
   }
 
   /** The manifest signature: 64 bytes, named by the sender's own current certified key; required with member slots. */

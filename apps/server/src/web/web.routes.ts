@@ -1,6 +1,6 @@
 // Serves the web app at / with the page's security policy: scripts, styles, workers and requests from this origin
-// only; no inline code, no eval, no framing, no referrer. Every app route answers the same page; the browser picks
-// the view. Without a build, the page routes answer 404 and the API is unaffected.
+// only; no inline code, no eval (only WebAssembly, for Argon2id), no framing, no referrer. Every app route answers
+// the same page; the browser picks the view. Without a build, the page routes answer 404 and the API is unaffected.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainPlugin } from '../http/app.js';
 import { type WebAsset, loadWebBuild } from './web-assets.js';
@@ -9,7 +9,8 @@ import { type WebAsset, loadWebBuild } from './web-assets.js';
 export function pageCsp(https: boolean): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    // WebAssembly compiled from this origin's scripts only: hash-wasm's Argon2id unlocks member keys (§11.5).
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self'",
     "connect-src 'self'",
@@ -26,7 +27,7 @@ export function pageCsp(https: boolean): string {
 
 /** The paths of the app's views (apps/web/src/router.ts). /t/<id> is the link page; /d/<boxId> a drop box's. */
 export const PAGE_ROUTES = [
-  '/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/t/:transferId(^[A-Za-z0-9_-]{22}$)', '/d/:boxId(^[A-Za-z0-9_-]{22}$)',
+  '/', '/signin', '/enroll', '/send', '/transfers', '/accessibility', '/keys', '/inbox', '/boxes', '/teams', '/t/:transferId(^[A-Za-z0-9_-]{22}$)', '/d/:boxId(^[A-Za-z0-9_-]{22}$)',
 ] as const;
 
 export function webRoutes(): DomainPlugin {
