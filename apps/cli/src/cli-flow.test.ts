@@ -45,9 +45,10 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
       const send = await runCli(['--json', 'send', join(w.src, 'report.pdf'), join(w.src, 'big.bin'), '--to', 'lab@x.example',
         '--max-downloads', '2', '--expires', '2d', '--message', 'Bonjour\u001b[31m'], { env: w.env });
       assert.equal(send.code, 0, send.stderr);
-      const sent = JSON.parse(send.stdout) as { transferId: string; link: string; expiresAt: number; recipients: string[]; maxDownloads: number; inboxRecipients: string[] };
-      assert.deepEqual(Object.keys(sent).sort(), ['dataClass', 'expiresAt', 'inboxRecipients', 'link', 'maxDownloads', 'recipients', 'transferId']);
+      const sent = JSON.parse(send.stdout) as { transferId: string; link: string; expiresAt: number; recipients: string[]; maxDownloads: number; inboxRecipients: string[]; teams: string[] };
+      assert.deepEqual(Object.keys(sent).sort(), ['dataClass', 'expiresAt', 'inboxRecipients', 'link', 'maxDownloads', 'recipients', 'teams', 'transferId']);
       assert.deepEqual(sent.inboxRecipients, [], 'an outside recipient gets the link, not an inbox slot');
+      assert.deepEqual(sent.teams, []);
       assert.equal(sent.maxDownloads, 2);
       assert.deepEqual(sent.recipients, ['lab@x.example']);
       assert.ok(sent.link.startsWith(`${w.real.url}/t/`), 'the link names the server\'s public URL');

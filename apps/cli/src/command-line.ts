@@ -20,10 +20,11 @@ export type CliCommand =
     message: string | undefined;
     linkOnly: boolean;
     acceptNewKey: boolean;
+    teams: string[];
   }
   | { name: 'receive'; link: string; out: string; email: string | undefined; acceptNewKey: boolean }
   | { name: 'inbox' }
-  | { name: 'box-create'; boxName: string; expiresInSeconds: number | undefined; maxDeposits: number; maxDepositBytes: number; domains: string[]; dataClass: string | undefined }
+  | { name: 'box-create'; boxName: string; expiresInSeconds: number | undefined; maxDeposits: number; maxDepositBytes: number; domains: string[]; dataClass: string | undefined; team: string | undefined }
   | { name: 'box-list' }
   | { name: 'box-close'; boxId: string }
   | { name: 'deposit'; link: string; files: string[]; email: string | undefined; depositorName: string | undefined; message: string | undefined }
@@ -44,7 +45,12 @@ export type CliCommand =
   | { name: 'keys-recovery-code' }
   | { name: 'safety-number'; email: string; acceptNewKey: boolean }
   | { name: 'admin-org-key-init'; out: string | undefined }
-  | { name: 'admin-sign-members'; key: string | undefined; yes: boolean };
+  | { name: 'admin-sign-members'; key: string | undefined; yes: boolean }
+  | { name: 'team-create'; teamName: string }
+  | { name: 'team-list' }
+  | { name: 'team-show'; team: string }
+  | { name: 'team-add'; team: string; email: string; acceptNewKey: boolean }
+  | { name: 'team-remove'; team: string; email: string; acceptNewKey: boolean };
 
 /** What `valise admin classes set` changes; absent: unchanged (a new class starts from the server's defaults). */
 export interface DataClassChangeArgs {
@@ -81,6 +87,16 @@ function dataClassArg(value: string): string {
 function collectRecipients(value: string, previous: string[] | undefined): string[] {
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(emailArg);
   return [...(previous ?? []), ...list];
+}
+
+function collectTeams(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), teamNameArg(value)];
+}
+
+function teamNameArg(value: string): string {
+  const name = value.trim();
+  if (name === '' || name.length > 200 || /[\u0000-\u001f\u007f-\u009f]/u.test(name)) throw new InvalidArgumentError('a team name is 1 to 200 characters on one line.');
+  return name;
 }
 
 function graceArg(value: string): number {
@@ -185,7 +201,8 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
   program.command('send')
     .description('encrypt and send files; prints the link to give the recipients')
     .argument('<file...>', 'files to send')
-    .requiredOption('--to <email...>', 'recipients (repeat, or separate with commas)', collectRecipients)
+    .option('--to <email...>', 'recipients (repeat, or separate with commas)', collectRecipients)
+    .option('--team <name>', 'a team (e.g. "Virology lab") that receives it in its members\' inboxes (repeat for several)', collectTeams)
     .option('--expires <duration>', 'how long the link works: 90s, 15m, 12h, 7d (default: the server\'s)', durationArg)
     .option('--max-downloads <n>', 'how many times the files may be downloaded (default: the server\'s)', positiveIntArg)
     .option('--class <name>', 'data class, the retention policy set by your administrators: health, standard, … (default: the server\'s)', dataClassArg)
@@ -202,12 +219,16 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '  valise send results.pdf --to dr.martin@clinic.example',
       '  valise send scan1.dcm scan2.dcm --to a@lab.example,b@lab.example --expires 2d --max-downloads 3',
       '  valise send report.pdf --to a@lab.example --json',
+      '  valise send results.pdf --team "Virology lab"',
     ].join('\n'))
-    .action((files: string[], o: { to: string[]; expires?: number; maxDownloads?: number; class?: string; message?: string; link: boolean; acceptNewKey: boolean }, cmd: Command) =>
+    .action((files: string[], o: { to?: string[]; team?: string[]; expires?: number; maxDownloads?: number; class?: string; message?: string; link: boolean; acceptNewKey: boolean }, cmd: Command) => {
+      if (!o.to?.length && !o.team?.length) cmd.error('error: give recipients (--to EMAIL) or a team (--team NAME)', { exitCode: EXIT.usage, code: 'valise.noRecipient' });
+      if (o.team?.length && o.link) cmd.error('error: --link cannot be used with --team (a team receives in its inbox)', { exitCode: EXIT.usage, code: 'valise.teamLink' });
       onRun({
-        name: 'send', files, to: o.to, expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, dataClass: o.class, message: o.message,
+        name: 'send', files, to: o.to ?? [], teams: o.team ?? [], expiresInSeconds: o.expires, maxDownloads: o.maxDownloads, dataClass: o.class, message: o.message,
         linkOnly: o.link, acceptNewKey: o.acceptNewKey,
-      }, json(cmd)));
+      }, json(cmd));
+    });
 
   program.command('receive')
     .description('download and decrypt the files of a link (asks the code sent by e-mail), or of a transfer in your inbox')
@@ -238,6 +259,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .option('--max-size <size>', 'largest deposit (all its files): 500MB, 2GiB…', parseSize, 2 * 2 ** 30)
     .option('--domain <domain...>', 'only depositors whose address is at this domain (repeat, or commas)', collectDomains)
     .option('--class <name>', 'data class of the deposits (retention: how long they are kept)', dataClassArg)
+    .option('--team <name>', 'a team of yours owns the box: every member of the team can open its deposits', teamNameArg)
     .addHelpText('after', [
       '',
       'Your key must be signed by your organisation (`valise keys`). The link holds the box\'s key after #: a depositor\'s',
@@ -245,9 +267,13 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '',
       'Example:',
       '  valise box create "Virology lab — results" --domain lab.example --max-size 5GiB --class health',
+      '  valise box create "Results for the virology lab" --team "Virology lab"',
     ].join('\n'))
-    .action((boxName: string, o: { expires?: number; maxDeposits: number; maxSize: number; domain?: string[]; class?: string }, cmd: Command) =>
-      onRun({ name: 'box-create', boxName, expiresInSeconds: o.expires, maxDeposits: o.maxDeposits, maxDepositBytes: o.maxSize, domains: o.domain ?? [], dataClass: o.class }, json(cmd)));
+    .action((boxName: string, o: { expires?: number; maxDeposits: number; maxSize: number; domain?: string[]; class?: string; team?: string }, cmd: Command) =>
+      onRun({
+        name: 'box-create', boxName, expiresInSeconds: o.expires, maxDeposits: o.maxDeposits, maxDepositBytes: o.maxSize, domains: o.domain ?? [],
+        dataClass: o.class, team: o.team,
+      }, json(cmd)));
   box.command('list', { isDefault: true })
     .description('your drop boxes, with their links')
     .action((_o, cmd: Command) => onRun({ name: 'box-list' }, json(cmd)));
@@ -275,8 +301,46 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       onRun({ name: 'deposit', link, files, email: o.email, depositorName: o.name, message: o.message }, json(cmd)));
 
   program.command('inbox')
-    .description('transfers colleagues sent to your keys (no link needed); open one with `valise receive ID`')
+    .description('transfers colleagues sent to your keys or your teams (no link needed); open one with `valise receive ID`')
     .action((_o, cmd: Command) => onRun({ name: 'inbox' }, json(cmd)));
+
+  const team = program.command('team').description('team mailboxes: a service (e.g. "Virology lab") whose members all receive what is sent to it');
+  team.command('create')
+    .description('create a team with you as its first member (asks your key passphrase)')
+    .argument('<name>', 'the team\'s name, e.g. "Virology lab"', teamNameArg)
+    .addHelpText('after', [
+      '',
+      'The team\'s keys are made on this computer and sealed to each member\'s key: the server cannot open them.',
+      'An administrator signs the team (`valise admin sign-members`) before colleagues can send to it.',
+    ].join('\n'))
+    .action((teamName: string, _o, cmd: Command) => onRun({ name: 'team-create', teamName }, json(cmd)));
+  team.command('list', { isDefault: true })
+    .description('the teams you belong to')
+    .action((_o, cmd: Command) => onRun({ name: 'team-list' }, json(cmd)));
+  team.command('show')
+    .description('a team\'s members and drop boxes')
+    .argument('<team>', 'the team\'s name or id', teamNameArg)
+    .action((teamRef: string, _o, cmd: Command) => onRun({ name: 'team-show', team: teamRef }, json(cmd)));
+  team.command('add')
+    .description('add a member (their key must be signed by your organisation; asks your key passphrase)')
+    .argument('<team>', 'the team\'s name or id', teamNameArg)
+    .argument('<email>', 'the new member\'s address', emailArg)
+    .addOption(new Option('--accept-new-key', 'their key changed and you checked with them: trust the new one').default(false))
+    .addHelpText('after', '\nThe new member can open everything the team holds, including what it received before.')
+    .action((teamRef: string, email: string, o: { acceptNewKey: boolean }, cmd: Command) =>
+      onRun({ name: 'team-add', team: teamRef, email, acceptNewKey: o.acceptNewKey }, json(cmd)));
+  team.command('remove')
+    .description('remove a member (or leave): new team keys for the others and the team\'s drop boxes')
+    .argument('<team>', 'the team\'s name or id', teamNameArg)
+    .argument('<email>', 'the member\'s address', emailArg)
+    .addOption(new Option('--accept-new-key', 'a member\'s key changed and you checked with them: trust the new one').default(false))
+    .addHelpText('after', [
+      '',
+      'Files are not re-encrypted: what is sent or deposited from now on is sealed to keys the removed member never',
+      'held. Removal is not retroactive: what they could open before, they may have kept.',
+    ].join('\n'))
+    .action((teamRef: string, email: string, o: { acceptNewKey: boolean }, cmd: Command) =>
+      onRun({ name: 'team-remove', team: teamRef, email, acceptNewKey: o.acceptNewKey }, json(cmd)));
 
   program.command('list')
     .description('list the transfers you sent')
@@ -325,7 +389,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .option('--out <file>', 'where to write it (default: org-key.json in your Valise config folder)')
     .action((o: { out?: string }, cmd: Command) => onRun({ name: 'admin-org-key-init', out: o.out }, json(cmd)));
   admin.command('sign-members')
-    .description('sign the keys of members waiting for it, with the organisation key (as a signed-in administrator)')
+    .description('sign the keys of members and the teams waiting for it, with the organisation key (as a signed-in administrator)')
     .option('--key <file>', 'the organisation key file (default: org-key.json in your Valise config folder)')
     .addOption(new Option('--yes', 'sign every waiting key without asking one by one').default(false))
     .addHelpText('after', [

@@ -16,6 +16,7 @@ import { runList, runDeletionRecord, runRevoke } from './commands/transfers.js';
 import { runKeysInit, runKeysPassphrase, runKeysRecoveryCode, runKeysStatus, runSafetyNumber } from './commands/keys.js';
 import { runOrgKeyInit, runSignMembers } from './commands/admin-org-key.js';
 import { runInbox } from './commands/inbox.js';
+import { runTeamAdd, runTeamCreate, runTeamList, runTeamRemove, runTeamShow } from './commands/teams.js';
 import { runBoxClose, runBoxCreate, runBoxList, runDeposit } from './commands/boxes.js';
 import type { CliContext } from './context.js';
 
@@ -53,6 +54,11 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'safety-number': return runSafetyNumber(ctx, command);
     case 'admin-org-key-init': return runOrgKeyInit(ctx, command);
     case 'admin-sign-members': return runSignMembers(ctx, command);
+    case 'team-create': return runTeamCreate(ctx, command);
+    case 'team-list': return runTeamList(ctx);
+    case 'team-show': return runTeamShow(ctx, command);
+    case 'team-add': return runTeamAdd(ctx, command);
+    case 'team-remove': return runTeamRemove(ctx, command);
   }
 }
 

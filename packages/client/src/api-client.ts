@@ -13,6 +13,8 @@ import {
   type BoxKeysResponse, type BoxList, type BoxSummary, type CreateBoxRequest, type CreateDepositRequest, type CreateDepositResponse,
   type DepositCodeRequest, type DepositCodeResponse, type DepositOpenResponse, type DepositReceipt, type DepositStatus,
   type DepositVerifyRequest, type DepositVerifyResponse, type FinalizeDepositRequest, type PublicBox,
+  type AddTeamMemberRequest, type AdminTeam, type AdminTeamList, type AdminTeamsQuery, type CertifyTeamRequest, type CreateTeamRequest,
+  type PublicTeamKey, type RemoveTeamMemberRequest, type TeamDetail, type TeamList, type TeamOpenResponse, type TeamRekeyed,
 } from '@valise/protocol';
 import { HEADER_SIZE, PART_CIPHERTEXT_SIZE } from '@valise/crypto';
 import { ApiError } from './api-error.js';
@@ -220,6 +222,11 @@ export class ValiseApi {
     return this.json('GET', `/deposits/${seg(transferId)}`, undefined, { ...o, bearer: depositToken });
   }
 
+  /** The depositor stops their unfinished deposit: abandoned now, its place in the box given back by the next purge. */
+  cancelDeposit(transferId: string, depositToken: string, o?: CallOptions): Promise<void> {
+    return this.json('POST', `/deposits/${seg(transferId)}/cancel`, {}, { ...o, bearer: depositToken });
+  }
+
   finalizeDeposit(transferId: string, body: FinalizeDepositRequest, depositToken: string, o?: CallOptions): Promise<DepositReceipt> {
     return this.json('POST', `/deposits/${seg(transferId)}/finalize`, body, { ...o, bearer: depositToken });
   }
@@ -233,6 +240,57 @@ export class ValiseApi {
   /** Opens a transfer through this member's slot: a recipient's first open consumes one download. */
   openInboxTransfer(transferId: string, o?: CallOptions): Promise<MemberOpenResponse> {
     return this.json('POST', `/inbox/${seg(transferId)}/open`, {}, o);
+  }
+
+  /** Opens a transfer through a team slot (a team of the caller's): a first open consumes one download. */
+  openTeamTransfer(transferId: string, o?: CallOptions): Promise<TeamOpenResponse> {
+    return this.json('POST', `/inbox/${seg(transferId)}/open-team`, {}, o);
+  }
+
+  // ── teams (docs/format.md §13.5) ──────────────────────────────────────────────────────────────
+
+  /** Creates a team from keys made on the client; the creator is its first member. team_name_taken (409). */
+  createTeam(body: CreateTeamRequest, o?: CallOptions): Promise<TeamDetail> {
+    return this.json('POST', '/teams', body, o);
+  }
+
+  /** The teams the member belongs to. */
+  listTeams(o?: CallOptions): Promise<TeamList> {
+    return this.json('GET', '/teams', undefined, o);
+  }
+
+  /** A team of the member's: every signed epoch, the members, the owned boxes, and the member's own sealed copy. */
+  getTeam(teamId: string, o?: CallOptions): Promise<TeamDetail> {
+    return this.json('GET', `/teams/${seg(teamId)}`, undefined, o);
+  }
+
+  /** A certified team's current key, to seal a team slot to (verify it: org certificate, team signature, epoch). */
+  getTeamKeyByName(name: string, o?: CallOptions): Promise<PublicTeamKey> {
+    return this.json('GET', `/teams/key?name=${encodeURIComponent(name)}`, undefined, o);
+  }
+
+  getTeamKeyById(teamId: string, o?: CallOptions): Promise<PublicTeamKey> {
+    return this.json('GET', `/teams/${seg(teamId)}/key`, undefined, o);
+  }
+
+  /** Adds a member (with a certified key): the bundle sealed to them at the team's current epoch. */
+  addTeamMember(teamId: string, body: AddTeamMemberRequest, o?: CallOptions): Promise<TeamDetail> {
+    return this.json('POST', `/teams/${seg(teamId)}/members`, body, o);
+  }
+
+  /** Removes a member with the whole re-keying (new team epoch, a copy per remaining member, a box epoch per box). */
+  removeTeamMember(teamId: string, memberId: string, body: RemoveTeamMemberRequest, o?: CallOptions): Promise<TeamRekeyed> {
+    return this.json('POST', `/teams/${seg(teamId)}/members/${seg(memberId)}/remove`, body, o);
+  }
+
+  /** Administrators: teams by certification status (default pending). */
+  listTeamsForAdmin(query: AdminTeamsQuery = {}, o?: CallOptions): Promise<AdminTeamList> {
+    return this.json('GET', `/admin/teams${query.status ? `?status=${seg(query.status)}` : ''}`, undefined, o);
+  }
+
+  /** Administrators: stores the organisation's certificate over the team record named by `fingerprint`. */
+  certifyTeam(teamId: string, body: CertifyTeamRequest, o?: CallOptions): Promise<AdminTeam> {
+    return this.json('POST', `/admin/teams/${seg(teamId)}/certificate`, body, o);
   }
 
   // ── the gate (recipient) ───────────────────────────────────────────────────────────────────────

@@ -2,7 +2,7 @@
 // key); a depositor checks the box key against the link, verifies their address and deposits; an owner opens
 // deposits with the box keys.
 import {
-  type BoxKeyRecord, type BoxKeys, type ChunkAead, type UnlockedMemberKeys, type VerifiedBoxKey, createDropBox, decryptManifest,
+  type BoxKeyRecord, type BoxKeys, type ChunkAead, type TeamKeys, type UnlockedMemberKeys, type VerifiedBoxKey, createDropBox, decryptManifest,
   deriveTransferKey, fromBase64Url, idFromText, isCryptoError, openBoxKeys, openBoxSlot, parseBoxKeyRecord, sealBoxKeysForOwner,
   secretFromBase64Url, serializeBoxKeyRecord, toBase64Url, verifyBoxKey,
 } from '@valise/crypto';
@@ -12,6 +12,7 @@ import { ValiseApi, type ValiseApiOptions } from './api-client.js';
 import { type OpenedTransfer, checkManifestAgainstGrant } from './download.js';
 import { IntegrityError } from './integrity-error.js';
 import { type BoxLink, buildBoxLink, parseBoxLink } from './links.js';
+import { openMyTeam } from './teams.js';
 import { type FileSource, type UploadOptions, uploadTransfer } from './upload.js';
 
 export interface NewBoxSettings {
@@ -21,20 +22,27 @@ export interface NewBoxSettings {
   readonly maxDepositBytes: number;
   readonly allowedDomains: readonly string[];
   readonly dataClass?: string | undefined;
+  /** A box the team owns (§13.5): its keys sealed to the team's current key; every current member is an owner. */
+  readonly ownerTeam?: TeamKeys | undefined;
 }
 
 const recordText = (record: BoxKeyRecord): string => new TextDecoder().decode(serializeBoxKeyRecord(record));
 
-/** Creates a box owned by the signed-in member (whose key must be certified). Returns the box and its link. */
+/**
+ * Creates a box owned by the signed-in member (whose key must be certified), or by one of their teams. Returns the
+ * box and its link.
+ */
 export async function createBox(api: ValiseApi, me: UnlockedMemberKeys, settings: NewBoxSettings): Promise<{ box: BoxSummary; link: string }> {
   const made = await createDropBox(settings.name);
+  const owner = settings.ownerTeam ? settings.ownerTeam.current : { record: me.record, fingerprint: me.fingerprint };
   try {
-    const sealed = await sealBoxKeysForOwner({ record: me.record, fingerprint: me.fingerprint }, made.boxId, made.bundle);
+    const sealed = await sealBoxKeysForOwner(owner, made.boxId, made.bundle);
     const box = await api.createBox({
       boxId: made.boxId,
       identity: { sig: made.identity.sig, publicKey: toBase64Url(made.identity.publicKey) },
       key: { record: recordText(made.record), signature: toBase64Url(made.signature) },
-      ownerKeys: { fingerprint: toBase64Url(me.fingerprint), sealed: toBase64Url(sealed) },
+      ownerKeys: { fingerprint: toBase64Url(owner.fingerprint), sealed: toBase64Url(sealed) },
+      ...(settings.ownerTeam ? { ownerTeamId: settings.ownerTeam.team.record.teamId } : {}),
       expiresInSeconds: settings.expiresInSeconds,
       maxDeposits: settings.maxDeposits,
       maxDepositBytes: settings.maxDepositBytes,
@@ -100,25 +108,49 @@ export type DepositOptions = Omit<UploadOptions, 'api' | 'recipients' | 'members
 
 /** Encrypts the files to the box key and uploads them; the depositor keeps nothing that opens them. */
 export async function depositFiles(box: OpenedBox, depositToken: string, opts: DepositOptions): Promise<DepositReceipt> {
-  const result = await uploadTransfer({
-    ...opts,
-    api: box.api,
-    recipients: [],
-    deposit: { boxId: box.link.boxId, depositToken, box: box.key },
-  });
+  let transferId: string | undefined;
+  let result;
+  try {
+    result = await uploadTransfer({
+      ...opts,
+      api: box.api,
+      recipients: [],
+      deposit: { boxId: box.link.boxId, depositToken, box: box.key },
+      onNotice: (n) => {
+        if (n.kind === 'created' || n.kind === 'resuming') transferId = n.transferId;
+        opts.onNotice?.(n);
+      },
+    });
+  } catch (e) {
+    // A deposit the depositor stops is given up at once, so its place in the box comes back (a network failure is
+    // not a stop: it may be resumed with the same token).
+    if (opts.signal?.aborted && transferId !== undefined) await box.api.cancelDeposit(transferId, depositToken).catch(() => undefined);
+    throw e;
+  }
   if (!result.receipt) throw new Error('the server gave no receipt');
   return result.receipt;
 }
 
-/** The box keys an owner holds, opened with their member keys and checked against the box's signed records. */
-export async function openOwnedBox(api: ValiseApi, me: UnlockedMemberKeys, boxId: string): Promise<BoxKeys> {
+/**
+ * The box keys an owner holds, opened with their member keys — or, for a team's box, with the team key they were
+ * sealed to — and checked against the box's signed records. `orgPublicKey` checks a team's certificate.
+ */
+export async function openOwnedBox(api: ValiseApi, me: UnlockedMemberKeys, boxId: string, orgPublicKey: Uint8Array | null = null): Promise<BoxKeys> {
   const served = await api.boxKeys(boxId);
   const identity = { sig: served.identity.sig, publicKey: fromBase64Url(served.identity.publicKey) };
   const records = new Map(served.keys.map((k) => {
     const record = parseBoxKeyRecord(k.record);
     return [record.epoch, { record, signature: fromBase64Url(k.signature) }] as const;
   }));
-  return openBoxKeys(me, boxId, fromBase64Url(served.ownerKeys.sealed), identity, records);
+  if (!served.ownerTeam) return openBoxKeys(me, boxId, fromBase64Url(served.ownerKeys.sealed), identity, records);
+  const { keys } = await openMyTeam(api, me, orgPublicKey, served.ownerTeam.teamId);
+  try {
+    const holder = keys.epochs.get(served.ownerTeam.epoch)?.holder;
+    if (!holder) throw new IntegrityError('decryption_failed', `your team's keys hold no key of epoch ${served.ownerTeam.epoch}`);
+    return await openBoxKeys(holder, boxId, fromBase64Url(served.ownerTeam.sealed), identity, records);
+  } finally {
+    keys.bundle.fill(0);
+  }
 }
 
 export interface OpenedDeposit extends OpenedTransfer {
@@ -129,10 +161,11 @@ export interface OpenedDeposit extends OpenedTransfer {
 
 /** An owner opens a deposit (the first open consumes one download) and decrypts its manifest. */
 export async function openDepositTransfer(
-  api: ValiseApi, serverUrl: string, me: UnlockedMemberKeys, transferId: string, opts: { aead?: ChunkAead; signal?: AbortSignal } = {},
+  api: ValiseApi, serverUrl: string, me: UnlockedMemberKeys, transferId: string,
+  opts: { aead?: ChunkAead; signal?: AbortSignal; orgPublicKey?: Uint8Array | null } = {},
 ): Promise<OpenedDeposit> {
   const released = await api.openDeposit(transferId, { signal: opts.signal });
-  const keys = await openOwnedBox(api, me, released.boxId);
+  const keys = await openOwnedBox(api, me, released.boxId, opts.orgPublicKey ?? null);
   const tid = idFromText<'TransferId'>(transferId);
   let manifest;
   try {

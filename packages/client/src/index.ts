@@ -22,7 +22,8 @@ export {
   type ServedMemberKey, type StoredMemberKeys, type UnlockedAccount, changePassphrase, createMemberKeys, replaceRecoveryCode,
   resolveContact, safetyNumberWith, unlockMemberKeys,
 } from './member-keys.js';
-export { type OpenMemberOptions, type OpenedMemberTransfer, openMemberTransfer } from './member-download.js';
+export { type OpenMemberOptions, type OpenedMemberTransfer, type OpenedTeamTransfer, openMemberTransfer, openTeamTransfer } from './member-download.js';
+export { type OpenedTeam, addTeamMember, createTeamAsMember, openMyTeam, removeTeamMember, resolveTeamKey } from './teams.js';
 export { type BoxLink, buildBoxLink, parseBoxLink } from './links.js';
 export {
   type DepositOptions, type DepositorIdentity, type NewBoxSettings, type OpenedBox, type OpenedDeposit, createBox, depositFiles, openBox,

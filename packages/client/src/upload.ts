@@ -7,7 +7,7 @@ import {
   randomBytes, secretFromBase64Url, sha256, toBase64Url, utf8, wrapLinkSlot,
 } from '@valise/crypto';
 import {
-  type CertifiedMemberKey, type TransferIdBytes, type UnlockedMemberKeys, type VerifiedBoxKey, sealBoxSlot, sealMemberSlot, serializeManifest,
+  type CertifiedMemberKey, type TransferIdBytes, type UnlockedMemberKeys, type VerifiedBoxKey, type VerifiedTeamKey, sealBoxSlot, sealMemberSlot, sealTeamSlot, serializeManifest,
   signManifest,
 } from '@valise/crypto';
 import type { CreateTransferResponse, DepositReceipt, UploadStatus } from '@valise/protocol';
@@ -95,6 +95,8 @@ export interface DepositTarget {
 export interface MemberDelivery {
   readonly sender: UnlockedMemberKeys;
   readonly recipients: readonly CertifiedMemberKey[];
+  /** Teams (docs/format.md §13.5), each key verified by the caller (resolveTeamKey): one team slot each. */
+  readonly teams?: readonly VerifiedTeamKey[] | undefined;
   readonly link: boolean;
 }
 
@@ -153,7 +155,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
 export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult> {
   const { api, files, signal } = opts;
   if (files.length === 0) throw new TypeError('nothing to send: give at least one file');
-  if (opts.recipients.length === 0 && !opts.deposit) throw new TypeError('give at least one recipient');
+  if (opts.recipients.length === 0 && !opts.deposit && !opts.members?.teams?.length) throw new TypeError('give at least one recipient');
   for (const f of files) {
     if (!Number.isSafeInteger(f.size) || f.size < 0) throw new TypeError(`${f.name}: the size is not valid`);
   }
@@ -180,6 +182,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
       : await api.createTransfer({
         files: sizes,
         recipients: [...opts.recipients],
+        ...(opts.members?.teams?.length ? { teams: opts.members.teams.map((t) => t.record.teamId) } : {}),
         ...(opts.expiresInSeconds === undefined ? {} : { expiresInSeconds: opts.expiresInSeconds }),
         ...(opts.maxDownloads === undefined ? {} : { maxDownloads: opts.maxDownloads }),
         ...(opts.dataClass === undefined ? {} : { dataClass: opts.dataClass }),
@@ -203,7 +206,7 @@ export async function uploadTransfer(opts: UploadOptions): Promise<UploadResult>
  * and the hash of its first part (up to 8 MiB), plus the creation settings. Any change means fresh keys
  * (crypto-notes §6: different plaintext under the same key and nonce breaks GCM).
  */
-export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'recipients' | 'expiresInSeconds' | 'maxDownloads' | 'dataClass'>): Promise<string> {
+export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'recipients' | 'expiresInSeconds' | 'maxDownloads' | 'dataClass' | 'members'>): Promise<string> {
   const entries = [];
   for (const f of opts.files) {
     const { start, end } = partPlaintextRange(f.size, 0);
@@ -215,6 +218,8 @@ export async function fingerprintUpload(opts: Pick<UploadOptions, 'files' | 'rec
     expiresInSeconds: opts.expiresInSeconds ?? null,
     maxDownloads: opts.maxDownloads ?? null,
     dataClass: opts.dataClass ?? null,
+    // Only when there are teams, so a resume state saved before teams existed keeps its fingerprint.
+    ...(opts.members?.teams?.length ? { teams: opts.members.teams.map((t) => t.record.teamId).sort() } : {}),
   };
   return toBase64Url(await sha256(utf8(JSON.stringify({ v: 1, files: entries, settings }))));
 }
@@ -412,8 +417,18 @@ async function memberFields(members: MemberDelivery, tid: TransferIdBytes, ck: C
       wrapped: toBase64Url(await sealMemberSlot(who, tid, slotId, ck)),
     });
   }
+  const teamSlots = [];
+  for (const team of members.teams ?? []) {
+    const slotId = newId<'SlotId'>();
+    teamSlots.push({
+      teamId: team.record.teamId,
+      slotId: idToText(slotId),
+      epoch: team.record.epoch,
+      wrapped: toBase64Url(await sealTeamSlot(team, tid, slotId, ck)),
+    });
+  }
   const signature = await signManifest(members.sender, tid, serializeManifest(manifest));
-  return { memberSlots, manifestSignature: { signerFingerprint: toBase64Url(members.sender.fingerprint), signature: toBase64Url(signature) } };
+  return { memberSlots, ...(teamSlots.length ? { teamSlots } : {}), manifestSignature: { signerFingerprint: toBase64Url(members.sender.fingerprint), signature: toBase64Url(signature) } };
 }
 
 async function finalizeTransfer(opts: UploadOptions, state: ResumeState, serverShareText: string): Promise<Omit<UploadResult, 'resumed'>> {

@@ -1,7 +1,9 @@
 // `valise box create|list|close` (a member's drop boxes) and `valise deposit LINK FILE...` (anyone with the link:
 // no account, an e-mailed code). docs/format.md §13.
 import { resolve } from 'node:path';
-import { createBox, depositFiles, openBox, verifyDepositor } from '@valise/client';
+import { createBox, depositFiles, openBox, openMyTeam, verifyDepositor } from '@valise/client';
+import { pinnedOrgKey } from '../org-pin.js';
+import { findMyTeam } from './teams.js';
 import type { CliContext } from '../context.js';
 import { requireCredentials } from '../credentials.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -23,6 +25,8 @@ export interface BoxCreateCommand {
   maxDepositBytes: number;
   domains: string[];
   dataClass: string | undefined;
+  /** A team of the member's (name or id) owns the box. */
+  team?: string | undefined;
 }
 
 export async function runBoxCreate(ctx: CliContext, cmd: BoxCreateCommand): Promise<void> {
@@ -38,12 +42,20 @@ export async function runBoxCreate(ctx: CliContext, cmd: BoxCreateCommand): Prom
     if (!dataClass) throw new CliError(EXIT.usage, `there is no data class "${cmd.dataClass}" (see \`valise admin classes\`)`);
     expiresInSeconds = dataClass.maxExpirySeconds;
   }
-  const { box, link } = await createBox(api, account.keys, {
-    name: cmd.name, expiresInSeconds, maxDeposits: cmd.maxDeposits, maxDepositBytes: cmd.maxDepositBytes,
-    allowedDomains: cmd.domains, dataClass: cmd.dataClass,
-  });
+  const team = cmd.team === undefined ? undefined : await openMyTeam(api, account.keys, await pinnedOrgKey(ctx, c, api), (await findMyTeam(ctx, c, cmd.team)).teamId);
+  let created;
+  try {
+    created = await createBox(api, account.keys, {
+      name: cmd.name, expiresInSeconds, maxDeposits: cmd.maxDeposits, maxDepositBytes: cmd.maxDepositBytes,
+      allowedDomains: cmd.domains, dataClass: cmd.dataClass, ownerTeam: team?.keys,
+    });
+  } finally {
+    team?.keys.bundle.fill(0);
+  }
+  const { box, link } = created;
   ctx.result({ ...box, link }, link);
   if (!ctx.json) {
+    if (box.ownerTeam) ctx.note(`Owned by the team "${printable(box.ownerTeam.name)}": every member can open its deposits.`);
     ctx.note(`Drop box "${printable(box.name)}" (${box.dataClass}) is open until ${date(box.expiresAt)} UTC, for ${box.maxDeposits} deposit${box.maxDeposits === 1 ? '' : 's'} of up to ${formatBytes(box.maxDepositBytes)}${box.allowedDomains.length ? `, from ${box.allowedDomains.join(', ')}` : ''}.`);
     ctx.note('Give the link above to the people who must deliver files: it holds the box\'s key (after #), so keep it whole.');
   }
@@ -57,8 +69,8 @@ export async function runBoxList(ctx: CliContext): Promise<void> {
     ctx.note('You have no drop box. Create one with `valise box create NAME`.');
     return;
   }
-  ctx.result({ boxes: withLinks }, formatTable(['ID', 'NAME', 'STATE', 'DEPOSITS', 'EXPIRES (UTC)', 'LINK'], withLinks.map((b) => [
-    b.boxId, printable(b.name), b.state, `${b.depositsUsed}/${b.maxDeposits}`, date(b.expiresAt), b.link,
+  ctx.result({ boxes: withLinks }, formatTable(['ID', 'NAME', 'OWNER', 'STATE', 'DEPOSITS', 'EXPIRES (UTC)', 'LINK'], withLinks.map((b) => [
+    b.boxId, printable(b.name), b.ownerTeam ? printable(b.ownerTeam.name) : 'you', b.state, `${b.depositsUsed}/${b.maxDeposits}`, date(b.expiresAt), b.link,
   ])));
 }
 

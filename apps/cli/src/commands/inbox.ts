@@ -1,4 +1,5 @@
-// `valise inbox`: transfers sent to your keys by colleagues (no link); open one with `valise receive ID`.
+// `valise inbox`: transfers sent to your keys or your teams' by colleagues, and deposits into your or your teams' drop
+// boxes (no link); open one with `valise receive ID`.
 import type { InboxEntry } from '@valise/protocol';
 import type { CliContext } from '../context.js';
 import { requireCredentials } from '../credentials.js';
@@ -27,8 +28,8 @@ export async function runInbox(ctx: CliContext): Promise<void> {
     ctx.note('Your inbox is empty.');
     return;
   }
-  ctx.result({ transfers }, formatTable(['ID', 'FROM', 'STATE', 'FILES', 'SIZE', 'RECEIVED (UTC)', 'EXPIRES (UTC)'], transfers.map((t) => [
-    t.transferId, printable(fromOf(t)), stateOf(t), String(t.fileCount), formatBytes(t.contentBytes), date(t.createdAt), date(t.expiresAt),
+  ctx.result({ transfers }, formatTable(['ID', 'FROM', 'TO', 'STATE', 'FILES', 'SIZE', 'RECEIVED (UTC)', 'EXPIRES (UTC)'], transfers.map((t) => [
+    t.transferId, printable(fromOf(t)), t.team ? `team "${printable(t.team.name)}"` : 'you', stateOf(t), String(t.fileCount), formatBytes(t.contentBytes), date(t.createdAt), date(t.expiresAt),
   ])));
   if (!ctx.json) ctx.note('Open one with: valise receive ID --out FOLDER');
 }

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import {
   type AskCodeContext, type KeptGrant, type OpenedTransfer, type RecipientIdentity, type TransferLink,
-  type OpenedDeposit, type OpenedMemberTransfer, downloadTransfer, isApiError, openDepositTransfer, openMemberTransfer, openTransfer,
+  type OpenedDeposit, type OpenedMemberTransfer, downloadTransfer, isApiError, openDepositTransfer, openMemberTransfer, openTeamTransfer, openTransfer,
   parseTransferLink, resumeTransfer,
 } from '@valise/client';
 import { fileContactPins } from '../contact-pins.js';
@@ -43,13 +43,13 @@ async function openFromInbox(ctx: CliContext, cmd: ReceiveCommand): Promise<Open
   const account = await unlockAccount(ctx, c);
   if (entry.kind === 'deposit') {
     try {
-      return await openDepositTransfer(api, c.serverUrl, account.keys, entry.transferId, { aead: await loadNodeAead(), signal: ctx.signal });
+      return await openDepositTransfer(api, c.serverUrl, account.keys, entry.transferId, { aead: await loadNodeAead(), signal: ctx.signal, orgPublicKey });
     } finally {
       account.uk.fill(0);
     }
   }
   try {
-    return await openMemberTransfer({
+    return await (entry.team ? openTeamTransfer : openMemberTransfer)({
       api, serverUrl: c.serverUrl, transferId: cmd.link.trim(), me: account.keys, orgPublicKey,
       pins: fileContactPins(ctx.config.configDir, c.serverUrl), acceptChangedSenderKey: cmd.acceptNewKey ?? false,
       aead: await loadNodeAead(), signal: ctx.signal,

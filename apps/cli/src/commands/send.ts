@@ -1,10 +1,12 @@
 // `valise send FILE... --to EMAIL...`: encrypt on this computer, upload resumably, print the link.
 import { join, resolve } from 'node:path';
-import { type MemberDelivery, type UploadNotice, isApiError, uploadTransfer } from '@valise/client';
+import { type MemberDelivery, type UploadNotice, isApiError, resolveTeamKey, uploadTransfer } from '@valise/client';
 import type { CertifiedMemberKey } from '@valise/crypto';
+import { fileContactPins } from '../contact-pins.js';
+import { printable } from '../terminal-text.js';
 import type { Credentials } from '../credentials.js';
 import { pinnedOrgKey } from '../org-pin.js';
-import { resolveContactOrExplain, unlockAccount } from './keys.js';
+import { resolveContactFailure, resolveContactOrExplain, unlockAccount } from './keys.js';
 import type { ChunkAead } from '@valise/crypto';
 import type { CliContext } from '../context.js';
 import { requireCredentials } from '../credentials.js';
@@ -26,12 +28,30 @@ export interface SendCommand {
   linkOnly?: boolean;
   /** A recipient's key changed and the sender checked with them. */
   acceptNewKey?: boolean;
+  /** Teams (by name) that receive it in their members' inboxes (docs/format.md §13.5). */
+  teams?: string[];
 }
 
 interface DeliveryPlan {
   delivery: MemberDelivery | undefined;
   /** Recipients who get a member slot (their inbox, no link). */
   inbox: string[];
+  /** Teams that get a team slot. */
+  teams: string[];
+}
+
+/** Each team's current key: certified by the organisation, signed by the team, never older than one seen. */
+async function resolveTeams(ctx: CliContext, c: Credentials, api: ReturnType<CliContext['api']>, orgKey: Uint8Array, names: string[], acceptChange: boolean) {
+  const keys: Awaited<ReturnType<typeof resolveTeamKey>>[] = [];
+  for (const name of names) {
+    try {
+      keys.push(await resolveTeamKey(api, orgKey, fileContactPins(ctx.config.configDir, c.serverUrl), { name }, { acceptChange }));
+    } catch (e) {
+      if (isApiError(e, 'team_unavailable')) throw new CliError(EXIT.usage, `there is no team "${name}" signed by your organisation (see \`valise team list\`)`);
+      throw resolveContactFailure(e, `the team "${name}"`, 'valise send … --accept-new-key');
+    }
+  }
+  return keys;
 }
 
 /**
@@ -39,21 +59,28 @@ interface DeliveryPlan {
  * sender has signed keys too. Asks the sender's key passphrase only then. Everyone else gets the link.
  */
 async function planDelivery(ctx: CliContext, c: Credentials, recipients: string[], cmd: SendCommand): Promise<DeliveryPlan> {
-  const none = { delivery: undefined, inbox: [] };
+  const none = { delivery: undefined, inbox: [], teams: [] };
+  const teamNames = cmd.teams ?? [];
+  const needKeys = (why: string) => new CliError(EXIT.usage, `${why}: sending to a team needs keys signed by your organisation (see \`valise keys\`)`);
   if (cmd.linkOnly) return none;
   const api = ctx.api(c.serverUrl, c.token);
   let mine;
   try {
     mine = await api.getMyKeys({ signal: ctx.signal });
   } catch (e) {
-    if (isApiError(e, 'member_keys_missing')) return none;
+    if (isApiError(e, 'member_keys_missing')) {
+      if (teamNames.length) throw needKeys('you have no keys yet');
+      return none;
+    }
     throw e;
   }
   const orgKey = await pinnedOrgKey(ctx, c, api);
   if (orgKey === null || mine.certificate === null) {
+    if (teamNames.length) throw needKeys('your key is not signed yet');
     if (!ctx.json) ctx.note('Your key is not signed by your organisation yet: everyone gets the link.');
     return none;
   }
+  const teams = await resolveTeams(ctx, c, api, orgKey, teamNames, cmd.acceptNewKey ?? false);
   const members: CertifiedMemberKey[] = [];
   for (const email of recipients) {
     try {
@@ -64,13 +91,15 @@ async function planDelivery(ctx: CliContext, c: Credentials, recipients: string[
       throw e;
     }
   }
-  if (members.length === 0) return none;
-  if (!ctx.json) ctx.note(`${members.map((m) => m.record.email).join(', ')} will receive it in their Valise inbox: unlock your keys to sign it.`);
+  if (members.length === 0 && teams.length === 0) return none;
+  const inboxes = [...members.map((m) => m.record.email), ...teams.map((t) => `the team "${printable(t.team.record.name)}"`)];
+  if (!ctx.json) ctx.note(`${inboxes.join(', ')} will receive it in their Valise inbox: unlock your keys to sign it.`);
   const account = await unlockAccount(ctx, c);
   account.uk.fill(0);
   return {
-    delivery: { sender: account.keys, recipients: members, link: members.length < recipients.length },
+    delivery: { sender: account.keys, recipients: members, teams, link: members.length < recipients.length },
     inbox: members.map((m) => m.record.email),
+    teams: teams.map((t) => printable(t.team.record.name)),
   };
 }
 
@@ -143,14 +172,17 @@ export async function runSend(ctx: CliContext, cmd: SendCommand): Promise<void> 
     const expires = new Date(result.expiresAt).toISOString();
     ctx.result(
       {
-        transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, inboxRecipients: plan.inbox,
+        transferId: result.transferId, link: result.link, expiresAt: result.expiresAt, recipients, inboxRecipients: plan.inbox, teams: plan.teams,
         maxDownloads: result.maxDownloads, dataClass: result.dataClass,
       },
       result.link ?? `Sent ${result.transferId}.`,
     );
     if (!ctx.json) {
-      ctx.note(`Sent to ${recipients.join(', ')} (data class ${result.dataClass}), until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
-      if (plan.inbox.length > 0) ctx.note(`In their Valise inbox, no link needed: ${plan.inbox.join(', ')} (signed by you).`);
+      const to = [...recipients, ...plan.teams.map((t) => `the team "${t}"`)];
+      ctx.note(`Sent to ${to.join(', ')} (data class ${result.dataClass}), until ${expires}, for ${result.maxDownloads} download${result.maxDownloads === 1 ? '' : 's'}.`);
+      if (plan.inbox.length + plan.teams.length > 0) {
+        ctx.note(`In their Valise inbox, no link needed: ${[...plan.inbox, ...plan.teams.map((t) => `every member of "${t}"`)].join(', ')} (signed by you).`);
+      }
       if (result.link) ctx.note(`Give the link above to ${byLink.join(', ')}: they also need the code that Valise e-mails them.`);
     }
   } finally {
