@@ -11,6 +11,11 @@ import { DashboardPage } from './pages/dashboard.js';
 import { EnrollPage } from './pages/enroll.js';
 import { ReceivePage } from './pages/receive.js';
 import { SendPage } from './pages/send.js';
+import { BoxesPage } from './pages/boxes.js';
+import { DepositPage } from './pages/deposit.js';
+import { InboxPage } from './pages/inbox.js';
+import { KeysPage } from './pages/keys.js';
+import { TeamsPage } from './pages/teams.js';
 import { SignInForm, SignInPage } from './pages/sign-in.js';
 import { NotFoundPage } from './pages/not-found.js';
 
@@ -39,7 +44,11 @@ export function App() {
           <ul>
             {who && <li><a href="/send" onClick={internal('/send')} aria-current={route.name === 'send' ? 'page' : undefined}>{t('nav.send')}</a></li>}
             {who && <li><a href="/transfers" onClick={internal('/transfers')} aria-current={route.name === 'transfers' ? 'page' : undefined}>{t('nav.transfers')}</a></li>}
-            {who === null && route.name !== 'receive' && <li><a href="/signin" onClick={internal('/signin')} aria-current={route.name === 'signin' ? 'page' : undefined}>{t('nav.signin')}</a></li>}
+            {who && <li><a href="/boxes" onClick={internal('/boxes')} aria-current={route.name === 'boxes' ? 'page' : undefined}>{t('nav.boxes')}</a></li>}
+            {who && <li><a href="/teams" onClick={internal('/teams')} aria-current={route.name === 'teams' ? 'page' : undefined}>{t('nav.teams')}</a></li>}
+            {who && <li><a href="/inbox" onClick={internal('/inbox')} aria-current={route.name === 'inbox' ? 'page' : undefined}>{t('nav.inbox')}</a></li>}
+            {who && <li><a href="/keys" onClick={internal('/keys')} aria-current={route.name === 'keys' ? 'page' : undefined}>{t('nav.keys')}</a></li>}
+            {who === null && route.name !== 'receive' && route.name !== 'deposit' && <li><a href="/signin" onClick={internal('/signin')} aria-current={route.name === 'signin' ? 'page' : undefined}>{t('nav.signin')}</a></li>}
           </ul>
         </nav>
         <div class="header-tools">
@@ -73,6 +82,7 @@ function View({ route }: { route: Route }) {
   const arrivals = useStore(linkArrivals);
   switch (route.name) {
     case 'receive': return <ReceivePage key={`${route.transferId}/${arrivals}`} transferId={route.transferId} />;
+    case 'deposit': return <DepositPage key={`${route.boxId}/${arrivals}`} boxId={route.boxId} />;
     case 'enroll': return <EnrollPage />;
     case 'accessibility': return <AccessibilityPage />;
     case 'signin': return <SignInPage />;
@@ -82,6 +92,10 @@ function View({ route }: { route: Route }) {
   if (who === undefined) return <p role="status">{t('common.loading')}</p>;
   if (who === null) return <SignInPage />;
   if (route.name === 'transfers') return <DashboardPage />;
+  if (route.name === 'boxes') return <BoxesPage />;
+  if (route.name === 'inbox') return <InboxPage />;
+  if (route.name === 'keys') return <KeysPage />;
+  if (route.name === 'teams') return <TeamsPage />;
   return <SendPage />;
 }
 

@@ -8,21 +8,33 @@ export type Route =
   | { name: 'enroll' }
   | { name: 'send' }
   | { name: 'transfers' }
+  | { name: 'keys' }
+  | { name: 'inbox' }
   | { name: 'receive'; transferId: string }
+  | { name: 'deposit'; boxId: string }
+  | { name: 'boxes' }
+  | { name: 'teams' }
   | { name: 'accessibility' }
   | { name: 'not_found' };
 
 const TRANSFER_ID = /^\/t\/([A-Za-z0-9_-]{22})\/?$/u;
+const BOX_ID = /^\/d\/([A-Za-z0-9_-]{22})\/?$/u;
 
 export function parseRoute(pathname: string): Route {
   const transfer = TRANSFER_ID.exec(pathname);
   if (transfer) return { name: 'receive', transferId: transfer[1]! };
+  const box = BOX_ID.exec(pathname);
+  if (box) return { name: 'deposit', boxId: box[1]! };
   switch (pathname.replace(/\/+$/u, '') || '/') {
     case '/': return { name: 'home' };
     case '/signin': return { name: 'signin' };
     case '/enroll': return { name: 'enroll' };
     case '/send': return { name: 'send' };
     case '/transfers': return { name: 'transfers' };
+    case '/keys': return { name: 'keys' };
+    case '/inbox': return { name: 'inbox' };
+    case '/boxes': return { name: 'boxes' };
+    case '/teams': return { name: 'teams' };
     case '/accessibility': return { name: 'accessibility' };
     default: return { name: 'not_found' };
   }
@@ -45,5 +57,5 @@ addEventListener('popstate', () => currentRoute.set(parseRoute(location.pathname
 export const linkArrivals = createStore(0);
 
 addEventListener('hashchange', () => {
-  if (location.hash.length > 1 && currentRoute.get().name === 'receive') linkArrivals.set(linkArrivals.get() + 1);
+  if (location.hash.length > 1 && (currentRoute.get().name === 'receive' || currentRoute.get().name === 'deposit')) linkArrivals.set(linkArrivals.get() + 1);
 });

@@ -73,13 +73,14 @@ export class WebServer {
     return new WebServer(server, domain!);
   }
 
+  /** The server's public URL (its listening address unless VALISE_PUBLIC_URL names another, e.g. localhost for WebAuthn). */
   get url(): string {
-    return this.server.url;
+    return this.server.ctx.config.publicUrl;
   }
 
-  /** Invites and enrolls a member through the API, as the enrollment page would. */
-  async member(email = `m-${Math.random().toString(36).slice(2, 8)}@hospital.example`): Promise<WebMember> {
-    const { enrollmentLink } = await inviteMember(this.server.ctx, email, { admin: false });
+  /** Invites and enrolls a member (an administrator if told) through the API, as the enrollment page would. */
+  async member(email = `m-${Math.random().toString(36).slice(2, 8)}@hospital.example`, options: { admin?: boolean } = {}): Promise<WebMember> {
+    const { enrollmentLink } = await inviteMember(this.server.ctx, email, { admin: options.admin ?? false });
     const token = new URL(enrollmentLink).hash.slice(1);
     const api = new ValiseApi({ serverUrl: this.url });
     const { totpSecret } = await api.enrollStart({ token });

@@ -12,7 +12,8 @@ import { forgetGrant, keepGrant, keptGrantFor } from '../kept-grants.js';
 import { prepareStreamingSave, streamingSaver } from '../stream-save/saver.js';
 import { type DownloadEvent, type DownloadRequest, type ReceivedFile, type StreamPortMessage, rebuildFailure } from '../workers/messages.js';
 
-type Stage =
+/** Also the download stages of an inbox transfer (pages/inbox.tsx), from 'ready' on. */
+export type Stage =
   | { name: 'checking' }
   | { name: 'identify' }
   | { name: 'code'; ask: AskCodeContext; answer: (code: string) => void }
@@ -85,7 +86,7 @@ function failureStage(error: unknown): Stage {
   return reason ? { name: 'closed', reason } : { name: 'failed', message: errorText(error) };
 }
 
-function StageView({ stage, setStage, onIdentify }: { stage: Stage; setStage: (s: Stage) => void; onIdentify: (email: string) => void }) {
+export function StageView({ stage, setStage, onIdentify }: { stage: Stage; setStage: (s: Stage) => void; onIdentify: (email: string) => void }) {
   switch (stage.name) {
     case 'checking':
     case 'opening':

@@ -16,6 +16,19 @@ export function parseRecipients(text: string): { valid: string[]; invalid: strin
   return { valid, invalid };
 }
 
+/** Team names, one per line (a name may hold commas or spaces), trimmed, without repeats (names are case-insensitive). */
+export function parseTeamNames(text: string): { valid: string[]; invalid: string[] } {
+  const valid: string[] = [];
+  const invalid: string[] = [];
+  for (const raw of text.split(/\r?\n/u)) {
+    const name = raw.trim();
+    if (!name) continue;
+    if (name.length > 200) invalid.push(name);
+    else if (!valid.some((v) => v.toLowerCase() === name.toLowerCase())) valid.push(name);
+  }
+  return { valid, invalid };
+}
+
 /** Expiry choices in seconds: the usual ones that the data class allows, its default and maximum always among them. */
 export function expiryChoices(policy: TransferPolicy, dataClass: DataClass): number[] {
   const usual = [3600, 86_400, 2 * 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400];

@@ -1,8 +1,9 @@
 // Sending: pick or drop files, name the recipients, choose expiry and downloads within policy, add a message.
 // Encryption and upload run in a worker; the page shows one bar per file and one overall, and ends with the link
 // and a plain statement of who can open it, until when, how many times.
-import { type TransferProgress, isApiError } from '@valise/client';
-import type { DataClass, TransferPolicy } from '@valise/protocol';
+import { MemberKeyError, type TransferProgress, type UnlockedAccount, isApiError } from '@valise/client';
+import type { CertifiedMemberKey } from '@valise/crypto';
+import type { DataClass, TeamSummary, TransferPolicy } from '@valise/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../errors.js';
@@ -10,19 +11,37 @@ import { formatBytes, formatDateTime, t, tPlural } from '../i18n/i18n.js';
 import { askToSignInAgain, withSession } from '../session.js';
 import { ErrorBox, Notice, TextArea, TextField } from '../components/forms.js';
 import { ProgressBar } from '../components/progress.js';
-import { type UploadCommand, type UploadEvent, rebuildFailure } from '../workers/messages.js';
+import { KeyChangedWarning } from '../components/key-changed-warning.js';
+import { UnlockKeys, useUnlockedKeys } from '../components/unlock-keys.js';
+import { ContactKeyRefused, type DeliveryPlan, TeamRefused, planDelivery } from '../keys/delivery.js';
+import { keyErrorText } from '../keys/key-errors.js';
+import { type MemberDeliveryRequest, type UploadCommand, type UploadEvent, type UploadRequest, rebuildFailure } from '../workers/messages.js';
 import { classLabel } from './data-class.js';
-import { classNamed, expiryChoices, parseRecipients } from './send-form.js';
+import { classNamed, expiryChoices, parseRecipients, parseTeamNames } from './send-form.js';
 
 type Sending =
   | { name: 'form' }
+  /** Checking which recipients are members with certified keys (their inbox, no link). */
+  | { name: 'planning' }
+  /** A recipient's key changed since this browser first trusted it: nothing is sent until the person accepts it. */
+  | { name: 'key_changed'; email: string; pinned: string; served: string; request: UploadRequest; teamNames: string[] }
+  /** Some recipients get inbox delivery: the sender's keys must be unlocked to sign. */
+  | { name: 'unlock'; request: UploadRequest; members: CertifiedMemberKey[]; teams: DeliveryPlan['teams'] }
   | { name: 'sending'; perFile: number[]; done: number; notice: string | null }
-  | { name: 'sent'; link: string; expiresAt: number; maxDownloads: number; dataClass: string; recipients: string[] };
+  | {
+    name: 'sent'; link: string | null; expiresAt: number; maxDownloads: number; dataClass: string; recipients: string[]; inbox: string[];
+    /** The teams (their certified names) whose members receive it in their inbox. */
+    teams: string[]; why: DeliveryPlan['why'];
+  };
 
 export function SendPage() {
   const [policy, setPolicy] = useState<TransferPolicy | null>(null);
   const [files, setFiles] = useState<File[]>([]);
   const [recipientText, setRecipientText] = useState('');
+  /** Teams by name, one per line (resolved and checked when sending), and the sender's own teams ticked. */
+  const [teamText, setTeamText] = useState('');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [myTeams, setMyTeams] = useState<TeamSummary[]>([]);
   const [className, setClassName] = useState<string | null>(null);
   const [expiry, setExpiry] = useState<number | null>(null);
   const [maxDownloads, setMaxDownloads] = useState('');
@@ -31,6 +50,10 @@ export function SendPage() {
   const [failure, setFailure] = useState<string | null>(null);
   const [sending, setSending] = useState<Sending>({ name: 'form' });
   const worker = useRef<Worker | null>(null);
+  /** Recipients whose changed key the sender accepted (after checking with them). */
+  const accepted = useRef(new Set<string>());
+  const why = useRef<DeliveryPlan['why']>(null);
+  const account = useUnlockedKeys();
 
   useEffect(() => {
     withSession(() => api.transferPolicy()).then((p) => {
@@ -39,6 +62,8 @@ export function SendPage() {
       setClassName((c) => c ?? initial.name);
       setExpiry((e) => e ?? initial.defaultExpirySeconds);
     }, (e: unknown) => setFailure(errorText(e)));
+    // The sender's own teams that can receive (signed by the organisation), as quick picks.
+    withSession(() => api.listTeams()).then((l) => setMyTeams(l.teams.filter((x) => x.certificate !== null)), () => setMyTeams([]));
     return () => worker.current?.terminate();
   }, []);
 
@@ -62,25 +87,51 @@ export function SendPage() {
     if (!policy || !dataClass) return;
     const found: Record<string, string> = {};
     const recipients = parseRecipients(recipientText);
+    const teams = parseTeamNames([...myTeams.filter((x) => picked.has(x.teamId)).map((x) => x.name), teamText].join('\n'));
     if (files.length === 0) found.files = t('send.error_no_files');
     else if (files.length > policy.maxFiles) found.files = t('send.error_too_many_files', { max: policy.maxFiles });
     if (recipients.invalid.length > 0) found.recipients = t('send.error_recipients_invalid', { list: recipients.invalid.join(', ') });
-    else if (recipients.valid.length === 0) found.recipients = t('send.error_no_recipients');
+    else if (recipients.valid.length === 0 && teams.valid.length === 0) found.recipients = t('send.error_no_recipients');
     else if (recipients.valid.length > policy.maxRecipients) found.recipients = t('send.error_too_many_recipients', { max: policy.maxRecipients });
     const downloads = maxDownloads.trim() === '' ? undefined : Number(maxDownloads);
     if (downloads !== undefined && !(Number.isInteger(downloads) && downloads >= 1 && downloads <= dataClass.maxDownloads)) {
       found.maxDownloads = t('send.error_downloads', { max: dataClass.maxDownloads });
     }
+    if (teams.invalid.length > 0) found.teams = t('send.error_team_names');
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    start({
+    void plan(teams.valid, {
       files, recipients: recipients.valid, dataClass: dataClass.name, expiresInSeconds: expiry ?? dataClass.defaultExpirySeconds,
       maxDownloads: downloads, message: message.trim() || undefined,
     });
   };
 
-  const start = (request: Extract<UploadCommand, { kind: 'start' }>['request']) => {
+  /** Members with certified keys get a member slot (their inbox); a changed or unsigned key stops everything. */
+  const plan = async (teamNames: string[], request: UploadRequest) => {
     setFailure(null);
+    setSending({ name: 'planning' });
+    try {
+      const planned = await withSession(() => planDelivery(request.recipients, accepted.current, teamNames));
+      why.current = planned.why;
+      if (planned.members.length === 0 && planned.teams.length === 0) return start(request);
+      setSending({ name: 'unlock', request, members: planned.members, teams: planned.teams });
+    } catch (e) {
+      if (e instanceof MemberKeyError && e.code === 'key_changed' && e.detail) {
+        return setSending({ name: 'key_changed', email: e.detail.email, pinned: e.detail.pinned, served: e.detail.served, request, teamNames });
+      }
+      setSending({ name: 'form' });
+      setFailure(e instanceof ContactKeyRefused ? t('send.error_contact_key', { email: e.email }) : e instanceof TeamRefused ? teamRefusedText(e) : keyErrorText(e));
+    }
+  };
+
+  // Once the sender's keys are unlocked, the send goes on with their signature and the members' slots.
+  useEffect(() => {
+    if (sending.name === 'unlock' && account) start(sending.request, memberDelivery(account, sending.members, sending.teams, sending.request.recipients), sending.teams.map((x) => x.name));
+  }, [sending, account]);
+
+  const start = (request: UploadRequest, members?: MemberDeliveryRequest, teamNames: string[] = []) => {
+    setFailure(null);
+    const inbox = members ? members.recipients.map((m) => m.record.email) : [];
     setSending({ name: 'sending', perFile: request.files.map(() => 0), done: 0, notice: null });
     const w = new Worker(new URL('../workers/upload.worker.ts', import.meta.url), { type: 'module' });
     worker.current = w;
@@ -94,7 +145,10 @@ export function SendPage() {
           return setSending((s) => (s.name === 'sending' ? { ...s, notice: t('send.restarting') } : s));
         case 'done':
           w.terminate();
-          return setSending({ name: 'sent', link: data.link, expiresAt: data.expiresAt, maxDownloads: data.maxDownloads, dataClass: data.dataClass, recipients: request.recipients });
+          return setSending({
+            name: 'sent', link: data.link, expiresAt: data.expiresAt, maxDownloads: data.maxDownloads, dataClass: data.dataClass,
+            recipients: request.recipients, inbox, teams: teamNames, why: why.current,
+          });
         case 'cancelled':
           w.terminate();
           return setSending({ name: 'form' });
@@ -104,18 +158,18 @@ export function SendPage() {
           setSending({ name: 'form' });
           if (!isApiError(error, 'unauthenticated')) return setFailure(errorText(error));
           // The session ended mid-send: once signed in again, the same files resume where they stopped.
-          void askToSignInAgain().then((again) => (again ? start(request) : setFailure(errorText(error))));
+          void askToSignInAgain().then((again) => (again ? start(request, members, teamNames) : setFailure(errorText(error))));
           return;
         }
       }
     };
-    w.postMessage({ kind: 'start', request } satisfies UploadCommand);
+    w.postMessage({ kind: 'start', request: { ...request, members } } satisfies UploadCommand);
   };
 
-  if (sending.name === 'sent') return <SentView sent={sending} onAnother={() => { setFiles([]); setMessage(''); setSending({ name: 'form' }); }} />;
+  if (sending.name === 'sent') return <SentView sent={sending} onAnother={() => { setFiles([]); setMessage(''); setTeamText(''); setPicked(new Set()); setSending({ name: 'form' }); }} />;
 
   const total = files.reduce((n, f) => n + f.size, 0);
-  const busy = sending.name === 'sending';
+  const busy = sending.name !== 'form';
   return (
     <section>
       <h1 tabIndex={-1}>{t('send.title')}</h1>
@@ -124,8 +178,11 @@ export function SendPage() {
       <form onSubmit={submit} class="stack" noValidate>
         <FilePicker files={files} error={errors.files} disabled={busy} onAdd={addFiles}
           onRemove={(i) => setFiles((current) => current.filter((_, k) => k !== i))} />
-        <TextArea label={t('send.recipients')} hint={t('send.recipients_hint')} rows={2} required value={recipientText}
+        <TextArea label={t('send.recipients')} hint={t('send.recipients_hint')} rows={2} required={picked.size === 0 && teamText.trim() === ''} value={recipientText}
           error={errors.recipients} disabled={busy} onInput={(e) => setRecipientText(e.currentTarget.value)} />
+        <TeamPicker myTeams={myTeams} picked={picked} text={teamText} error={errors.teams} disabled={busy}
+          onPick={(teamId, on) => setPicked((p) => { const next = new Set(p); if (on) next.add(teamId); else next.delete(teamId); return next; })}
+          onText={setTeamText} />
         <div class="field">
           <label for="data-class">{t('send.data_class')}</label>
           <select id="data-class" aria-describedby="data-class-hint" disabled={busy || !policy} value={dataClass?.name ?? ''}
@@ -149,6 +206,20 @@ export function SendPage() {
           onInput={(e) => setMessage(e.currentTarget.value)} />
         {sending.name === 'form' && <button type="submit" class="primary" disabled={!policy}>{t('send.submit', { size: formatBytes(total) })}</button>}
       </form>
+      {sending.name === 'planning' && <p role="status">{t('send.checking_recipients')}</p>}
+      {sending.name === 'key_changed' && (
+        <div class="stack">
+          <KeyChangedWarning level={2} email={sending.email} pinned={sending.pinned} served={sending.served} accept={t('keys.key_changed_accept_send')}
+            onAccept={() => { accepted.current.add(sending.email).add(sending.email.trim().toLowerCase()); void plan(sending.teamNames, sending.request); }} />
+          <p><button type="button" onClick={() => setSending({ name: 'form' })}>{t('send.back_to_form')}</button></p>
+        </div>
+      )}
+      {sending.name === 'unlock' && (
+        <div class="stack">
+          <UnlockKeys intro={t('send.unlock_intro', { list: [...sending.members.map((m) => m.record.email), ...sending.teams.map((x) => t('send.team_named', { name: x.name }))].join(', ') })} />
+          <p><button type="button" onClick={() => setSending({ name: 'form' })}>{t('send.back_to_form')}</button></p>
+        </div>
+      )}
       {sending.name === 'sending' && (
         <div class="stack" aria-live="polite">
           {sending.notice && <Notice>{sending.notice}</Notice>}
@@ -158,6 +229,51 @@ export function SendPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * What crosses to the upload worker: the sender's signing key (not the one that opens slots), the members' keys and
+ * the teams' keys. A transfer only to members and teams has no link.
+ */
+function memberDelivery(account: UnlockedAccount, members: CertifiedMemberKey[], teams: DeliveryPlan['teams'], recipients: string[]): MemberDeliveryRequest {
+  const { record, fingerprint, signingKey } = account.keys;
+  const slotted = new Set(members.map((m) => m.record.email));
+  return {
+    sender: { record, fingerprint, signingKey }, recipients: members, teams: teams.map((x) => x.key), link: recipients.some((r) => !slotted.has(r)),
+  };
+}
+
+function teamRefusedText(e: TeamRefused): string {
+  if (e.why === 'unavailable') return t('send.error_team_unavailable', { name: e.team });
+  if (e.why === 'key_refused') return t('send.error_team_key', { name: e.team });
+  return t('send.error_team_sender_keys');
+}
+
+/** Teams as recipients: the sender's own (signed) teams to tick, and any team's name typed, one per line. */
+function TeamPicker({ myTeams, picked, text, error, disabled, onPick, onText }: {
+  myTeams: TeamSummary[]; picked: ReadonlySet<string>; text: string; error: string | undefined; disabled: boolean;
+  onPick: (teamId: string, on: boolean) => void; onText: (text: string) => void;
+}) {
+  return (
+    <fieldset class="team-picker">
+      <legend>{t('send.teams')}</legend>
+      <p class="hint">{t('send.teams_hint')}</p>
+      {myTeams.length > 0 && (
+        <ul class="checks">
+          {myTeams.map((x) => (
+            <li key={x.teamId}>
+              <label>
+                <input type="checkbox" checked={picked.has(x.teamId)} disabled={disabled} onChange={(e) => onPick(x.teamId, e.currentTarget.checked)} />{' '}
+                {t('send.team_pick', { name: x.name })}
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      <TextArea label={t('send.team_names')} hint={t('send.team_names_hint')} rows={1} value={text} error={error} disabled={disabled}
+        onInput={(e) => onText(e.currentTarget.value)} />
+    </fieldset>
   );
 }
 
@@ -217,10 +333,14 @@ function FilePicker({ files, error, disabled, onAdd, onRemove }: {
 function SentView({ sent, onAnother }: { sent: Extract<Sending, { name: 'sent' }>; onAnother: () => void }) {
   const [copied, setCopied] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => (input.current ?? heading.current)?.focus(), []);
+  const byLink = sent.recipients.filter((r) => !sent.inbox.includes(r));
+  const teamLabels = sent.teams.map((name) => t('send.team_named', { name }));
+  const inboxes = [...sent.inbox, ...teamLabels];
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(sent.link);
+      await navigator.clipboard.writeText(sent.link ?? '');
     } catch {
       input.current?.select(); // clipboard refused: the link is selected for Ctrl+C
     }
@@ -228,21 +348,34 @@ function SentView({ sent, onAnother }: { sent: Extract<Sending, { name: 'sent' }
   };
   return (
     <section class="stack">
-      <h1 tabIndex={-1}>{t('sent.title')}</h1>
-      <div class="field">
-        <label for="link">{t('sent.link')}</label>
-        <div class="row">
-          <input id="link" ref={input} class="link-field" readOnly value={sent.link} onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" class="primary" onClick={() => void copy()}>{t('sent.copy')}</button>
+      <h1 ref={heading} tabIndex={-1}>{t('sent.title')}</h1>
+      {inboxes.length > 0 && (
+        <div class="notice inbox-delivery">
+          <p>{t('sent.inbox', { list: inboxes.join(', ') })}</p>
+          <p class="hint">{t('sent.inbox_hint')}</p>
         </div>
-        <p role="status" class="hint">{copied ? t('sent.copied') : ''}</p>
-      </div>
+      )}
+      {sent.link !== null && (
+        <div class="field">
+          <label for="link">{t('sent.link')}</label>
+          <div class="row">
+            <input id="link" ref={input} class="link-field" readOnly value={sent.link} onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" class="primary" onClick={() => void copy()}>{t('sent.copy')}</button>
+          </div>
+          <p role="status" class="hint">{copied ? t('sent.copied') : ''}</p>
+          {sent.inbox.length > 0 && <p class="hint">{t('sent.link_for', { list: byLink.join(', ') })}</p>}
+        </div>
+      )}
       <p class="statement">
-        {t('sent.statement', { recipients: sent.recipients.join(', '), until: formatDateTime(sent.expiresAt) })}{' '}
+        {t(inboxes.length > 0 ? 'sent.statement_members' : 'sent.statement', {
+          recipients: [...sent.recipients, ...(sent.teams.length > 0 ? [t('sent.team_members', { list: sent.teams.map((n) => `“${n}”`).join(', ') })] : [])].join(', '),
+          until: formatDateTime(sent.expiresAt),
+        })}{' '}
         {tPlural('sent.downloads', sent.maxDownloads)}{' '}
         {t('sent.data_class', { name: classLabel(sent.dataClass) })}
       </p>
-      <p class="hint">{t('sent.link_hint')}</p>
+      {sent.link !== null && <p class="hint">{t('sent.link_hint')}</p>}
+      {sent.why === 'not_certified' && <p class="hint">{t('sent.why_not_certified')}</p>}
       <p><button type="button" onClick={onAnother}>{t('sent.another')}</button></p>
     </section>
   );

@@ -1,7 +1,9 @@
 // What the page and its workers say to each other. Errors cross as data (an Error's class does not survive
 // postMessage) and are rebuilt on the page side, so they are worded like any other.
 import { SaveStoppedError } from './stream-sinks.js';
-import { ApiError, type ApiErrorCode, IntegrityError, type TransferProgress, isApiError } from '@valise/client';
+import type { CertifiedMemberKey, UnlockedMemberKeys, VerifiedTeamKey } from '@valise/crypto';
+import { ApiError, type ApiErrorCode, IntegrityError, type OpenedBox, type TransferProgress, isApiError } from '@valise/client';
+import type { DepositReceipt } from '@valise/protocol';
 
 export type WorkerFailure =
   | { kind: 'api'; status: number; code: ApiErrorCode; attemptsLeft?: number | undefined; retryAfter?: number | undefined }
@@ -57,6 +59,20 @@ export type DownloadEvent =
   | { kind: 'open-stream'; index: number; name: string; size: number }
   | { kind: 'failed'; failure: WorkerFailure };
 
+/**
+ * Member slots for the recipients who are members with organisation-certified keys (checked and pinned on the page),
+ * and the sender's signature. Only what sending needs crosses: the sender's record, fingerprint and non-extractable
+ * signing CryptoKey (the key that opens slots stays on the page).
+ */
+export interface MemberDeliveryRequest {
+  sender: Pick<UnlockedMemberKeys, 'record' | 'fingerprint' | 'signingKey'>;
+  recipients: CertifiedMemberKey[];
+  /** Teams' current keys, verified on the page (certified team, signed key, no older epoch): one team slot each. */
+  teams?: VerifiedTeamKey[] | undefined;
+  /** Also a link, for the recipients without a member slot. */
+  link: boolean;
+}
+
 export interface UploadRequest {
   files: File[];
   recipients: string[];
@@ -64,14 +80,26 @@ export interface UploadRequest {
   maxDownloads?: number | undefined;
   dataClass: string;
   message?: string | undefined;
+  members?: MemberDeliveryRequest | undefined;
 }
 
-export type UploadCommand = { kind: 'start'; request: UploadRequest } | { kind: 'cancel' };
+/**
+ * A deposit into a drop box: the box as the page opened and checked it against the link (its API client apart), and
+ * the deposit token from the e-mailed code. Nothing is kept for a resume: the depositor keeps nothing that opens it.
+ */
+export interface DepositRequest {
+  files: File[];
+  box: Omit<OpenedBox, 'api'>;
+  depositToken: string;
+}
+
+export type UploadCommand = { kind: 'start'; request: UploadRequest } | { kind: 'deposit'; request: DepositRequest } | { kind: 'cancel' };
 
 export type UploadEvent =
   | { kind: 'progress'; progress: TransferProgress }
   | { kind: 'resuming'; partsDone: number; partsTotal: number }
   | { kind: 'restarting' }
-  | { kind: 'done'; link: string; transferId: string; expiresAt: number; maxDownloads: number; dataClass: string }
+  | { kind: 'done'; link: string | null; transferId: string; expiresAt: number; maxDownloads: number; dataClass: string }
+  | { kind: 'deposited'; receipt: DepositReceipt }
   | { kind: 'cancelled' }
   | { kind: 'failed'; failure: WorkerFailure };

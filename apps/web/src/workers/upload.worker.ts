@@ -2,11 +2,12 @@
 // IndexedDB, so after a network drop or a reload the same files (re-picked by the person) resume where they
 // stopped; the engine checks their fingerprint and starts over with fresh keys if they changed.
 /// <reference lib="webworker" />
-import { type FileSource, ValiseApi, uploadTransfer } from '@valise/client';
+import { type FileSource, type MemberDelivery, ValiseApi, createMemoryResumeStore, depositFiles, uploadTransfer } from '@valise/client';
+import type { KemPrivateKey } from '@valise/crypto';
 import { browserResumeStore, resumeKeyFor } from './browser-resume-store.js';
 import { PartSealerPool, poolSize } from './part-pools.js';
 import { webFetch } from './web-fetch.js';
-import { type UploadCommand, type UploadEvent, type UploadRequest, describeFailure } from './messages.js';
+import { type DepositRequest, type MemberDeliveryRequest, type UploadCommand, type UploadEvent, type UploadRequest, describeFailure } from './messages.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: UploadEvent) => scope.postMessage(event);
@@ -43,6 +44,7 @@ async function start(request: UploadRequest): Promise<void> {
       maxDownloads: request.maxDownloads,
       dataClass: request.dataClass,
       message: request.message,
+      members: request.members && memberDelivery(request.members),
       resumeStore: browserResumeStore,
       resumeKey: key,
       concurrency: PARTS_IN_FLIGHT,
@@ -69,6 +71,53 @@ async function start(request: UploadRequest): Promise<void> {
   }
 }
 
+/**
+ * A deposit's resume state stays in this worker's memory only (it holds the keys, and the depositor must keep nothing
+ * that opens the deposit): the page keeps the worker after a network failure, so "try again" resumes part by part;
+ * a closed page leaves an unfinished deposit to the server, which abandons it after 24 hours.
+ */
+const depositResumes = createMemoryResumeStore();
+
+/** A deposit into a drop box, encrypted to the box key the page checked against the link. */
+async function deposit(request: DepositRequest): Promise<void> {
+  const controller = new AbortController();
+  const key = `${request.depositToken}\n${resumeKeyFor(request.files)}`;
+  running = { controller, key };
+  const sealers = new PartSealerPool(poolSize());
+  try {
+    const receipt = await depositFiles({ ...request.box, api }, request.depositToken, {
+      files: request.files.map(sourceOf),
+      resumeStore: depositResumes,
+      resumeKey: key,
+      concurrency: PARTS_IN_FLIGHT,
+      sealPart: (part) => sealers.seal(part),
+      signal: controller.signal,
+      onProgress: (progress) => post({ kind: 'progress', progress }),
+    });
+    post({ kind: 'deposited', receipt });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      await depositResumes.delete(key);
+      post({ kind: 'cancelled' });
+    } else {
+      post({ kind: 'failed', failure: describeFailure(error) });
+    }
+  } finally {
+    sealers.terminate();
+    running = undefined;
+  }
+}
+
+/**
+ * The engine's member delivery from what the page sent: sending seals slots to public keys and signs with the
+ * signing key; it never opens a slot, so the sender's KEM private key stays on the page (a stand-in that opens
+ * nothing takes its place: any use of it fails).
+ */
+function memberDelivery(request: MemberDeliveryRequest): MemberDelivery {
+  return { ...request, sender: { ...request.sender, kemKey: NO_KEM_KEY } };
+}
+const NO_KEM_KEY = Object.freeze({ kem: 'X25519' }) as unknown as KemPrivateKey;
+
 /** A cancelled send is abandoned for good: the server drops what it received, and the keys are forgotten. */
 async function abandon(key: string, transferId: string | undefined): Promise<void> {
   const id = transferId ?? (await browserResumeStore.load(key))?.transferId;
@@ -78,5 +127,6 @@ async function abandon(key: string, transferId: string | undefined): Promise<voi
 
 scope.onmessage = ({ data }: MessageEvent<UploadCommand>) => {
   if (data.kind === 'start' && !running) void start(data.request);
+  if (data.kind === 'deposit' && !running) void deposit(data.request);
   if (data.kind === 'cancel') running?.controller.abort();
 };
