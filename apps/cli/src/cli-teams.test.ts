@@ -88,6 +88,8 @@ describe('team mailboxes through the CLI', async () => {
       const transfer = json<{ transferId: string; link: string | null; teams: string[] }>(sent.stdout);
       assert.equal(transfer.link, null);
       assert.deepEqual(transfer.teams, ['Virology lab']);
+      const listed = await runCli(['list'], { env: env(dave) });
+      assert.match(listed.stdout.split('\n').find((l) => l.startsWith(transfer.transferId)) ?? '', /Virology lab \(team\)$/, 'the sender sees the team among the recipients');
 
       // Every member sees both in their inbox and opens them.
       for (const who of [alice, bob, carol]) {

@@ -19,7 +19,10 @@ export const InboxEntry = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
   fileCount: Type.Integer(),
   contentBytes: Type.Integer({ description: 'plaintext bytes of all files' }),
-  /** When this member's client reported a complete, verified download; null before. */
+  /**
+   * When this member's client reported a complete, verified download; null before. For an entry reaching the member
+   * through a team: when any member of the team first did (the team counts as one recipient).
+   */
   downloadedAt: Type.Union([Timestamp, Type.Null()]),
   /**
    * Reaches the member through a team (§13.5): a transfer with a team slot (open it with POST …/open-team), or a

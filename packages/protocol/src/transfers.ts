@@ -136,6 +136,13 @@ export const TransferSummary = Type.Object({
   maxDownloads: Type.Integer(),
   downloadsUsed: Type.Integer(),
   recipients: Type.Array(Email),
+  /** The teams it was sent to (§13.5), or whose drop box it was deposited into; each counts as one recipient. */
+  teams: Type.Array(Type.Object({
+    teamId: Id,
+    name: Type.String({ maxLength: 200 }),
+    /** When a member of the team first reported a complete, verified download; null before. */
+    downloadedAt: Type.Union([Timestamp, Type.Null()]),
+  }, strict)),
   fileCount: Type.Integer(),
   /** What is stored: the ciphertext of every file. */
   totalBytes: Type.Integer(),

@@ -21,7 +21,7 @@ export function transferRows(transfers: readonly TransferSummary[]): string[][] 
     date(t.createdAt),
     date(t.expiresAt),
     `${t.downloadsUsed}/${t.maxDownloads}`,
-    printable(t.recipients.join(', ')),
+    printable([...t.recipients, ...t.teams.map((team) => `${team.name} (team)`)].join(', ')),
   ]);
 }
 

@@ -183,6 +183,8 @@ export class DepositService {
         dataClass: dataClass.name, createdAt: now, expiresInMs: dataClass.defaultExpiryMs, maxDownloads,
         ssEnc: sealed.sealed, ssEpoch: sealed.epoch, totalBytes: plan.totalBytes, files,
         recipients: owners.map((email) => ({ id: newId(), email })),
+        // A team's box: the team is the recipient (no team slot; the box slot opens it).
+        teams: box.owner_team_id === null ? [] : [box.owner_team_id],
       });
       if (!(await this.#boxes.claimToken(trx, depositor.id, transferId, now))) {
         throw new AppError('conflict', { detail: 'This permission already started a deposit: verify your address again for another one.' });

@@ -261,6 +261,8 @@ export interface GrantsTable {
   transfer_id: string;
   recipient_id: string | null;
   user_id: string | null;
+  /** The team a member's grant came through (migration 002); null otherwise. */
+  team_id: ColumnType<string | null, string | null | undefined, string | null>;
   token_hash: Bytes;
   created_at: Millis;
   expires_at: Millis;
@@ -443,6 +445,8 @@ export interface TransferTeamsTable {
   /** HPKE enc ‖ ct: 80 bytes (X25519) or 113 (P-256); null before finalize and once purged. */
   wrapped: Bytes | null;
   created_at: Millis;
+  /** When a member of the team first confirmed a download: the team counts as one recipient. */
+  downloaded_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface Database {

@@ -117,6 +117,7 @@ export class DownloadService {
     const ended = await withWriteTransaction(this.#deps.handle, async (trx) => {
       if (!(await this.#grants.delete(grant.id, trx))) return false;
       if (grant.recipient_id !== null) await this.#transfers.markDownloaded(trx, grant.recipient_id, now);
+      if (grant.team_id !== null) await this.#transfers.markTeamDownloaded(trx, transferId, grant.team_id, now);
       return true;
     });
     if (ended) {

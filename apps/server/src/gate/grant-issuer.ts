@@ -22,6 +22,8 @@ export interface GrantIssuerDeps {
 export interface GrantHolder {
   readonly recipientId: string | null;
   readonly userId: string | null;
+  /** The team a member opens through (their grant then counts for the team as a recipient). */
+  readonly teamId?: string | null;
   /** How the holder passed the gate, for the sender's access log. */
   readonly via: 'code' | 'member';
   readonly ip: string | null;
@@ -99,6 +101,7 @@ export class GrantIssuer {
         transferId,
         recipientId: holder.recipientId,
         userId: holder.userId,
+        teamId: holder.teamId ?? null,
         tokenHash: hashToken(keystore.sessionKey, token),
         createdAt: now,
         expiresAt,

@@ -10,6 +10,8 @@ export interface NewGrant {
   readonly transferId: string;
   readonly recipientId: string | null;
   readonly userId: string | null;
+  /** The team the member opened through, if any: completing the grant marks the team as having downloaded. */
+  readonly teamId?: string | null;
   readonly tokenHash: Uint8Array;
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -44,6 +46,7 @@ export class GrantRepository {
       transfer_id: grant.transferId,
       recipient_id: grant.recipientId,
       user_id: grant.userId,
+      team_id: grant.teamId ?? null,
       token_hash: grant.tokenHash,
       created_at: grant.createdAt,
       expires_at: grant.expiresAt,

@@ -90,7 +90,7 @@ export class InboxRepository {
       .innerJoin('teams as team', 'team.id', 'tt.team_id')
       .innerJoin('transfers as t', 't.id', 'tt.transfer_id')
       .innerJoin('users as u', 'u.id', 't.sender_id')
-      .select(['t.id', 't.sender_id', 'u.email', 't.state', 't.close_reason', 't.created_at', 't.expires_at', 'team.id as teamId', 'team.name as teamName'])
+      .select(['t.id', 't.sender_id', 'u.email', 't.state', 't.close_reason', 't.created_at', 't.expires_at', 'tt.downloaded_at', 'team.id as teamId', 'team.name as teamName'])
       .where('m.user_id', '=', userId)
       .where('t.sender_id', '<>', userId)
       .where('tt.slot_id', 'is not', null)
@@ -102,9 +102,10 @@ export class InboxRepository {
       .innerJoin('teams as team', 'team.id', 'm.team_id')
       .innerJoin('drop_boxes as b', 'b.owner_team_id', 'm.team_id')
       .innerJoin('transfers as t', 't.box_id', 'b.id')
+      .innerJoin('transfer_teams as tt', (join) => join.onRef('tt.transfer_id', '=', 't.id').onRef('tt.team_id', '=', 'm.team_id'))
       .select([
         't.id', 't.box_id', 'b.name', 't.depositor_email', 't.depositor_name', 't.state', 't.close_reason', 't.created_at', 't.expires_at',
-        'team.id as teamId', 'team.name as teamName',
+        'tt.downloaded_at', 'team.id as teamId', 'team.name as teamName',
       ])
       .where('m.user_id', '=', userId)
       .where('t.state', 'in', ['ready', 'closed'])
@@ -114,8 +115,8 @@ export class InboxRepository {
     const rows: InboxRow[] = [
       ...transfers.map((r) => transferEntry(r, r.downloaded_at, null)),
       // A transfer that reaches the member both as a recipient and through a team is listed once, as theirs.
-      ...teamTransfers.filter((r) => !own.has(r.id) && (own.add(r.id), true)).map((r) => transferEntry(r, null, teamOf(r))),
-      ...teamDeposits.map((r) => depositEntry(r, null, teamOf(r))),
+      ...teamTransfers.filter((r) => !own.has(r.id) && (own.add(r.id), true)).map((r) => transferEntry(r, r.downloaded_at, teamOf(r))),
+      ...teamDeposits.map((r) => depositEntry(r, r.downloaded_at, teamOf(r))),
       ...deposits.map((r) => depositEntry(r, r.downloaded_at, null)),
     ];
     // Newest first, ties by id: the order the single query used to give.

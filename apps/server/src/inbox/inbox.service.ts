@@ -112,7 +112,7 @@ export class InboxService {
     if (senderEmail === undefined) throw new AppError('not_found');
     const sender = { memberId: transfer.sender_id, email: senderEmail };
     const { keystore } = this.#deps;
-    return this.#issue(member, transferId, 'team', caller, (row, files, grantExpiresAt) => releaseToTeam(keystore, row, files, grantExpiresAt, slot, sender));
+    return this.#issue(member, transferId, { teamId: slot.teamId }, caller, (row, files, grantExpiresAt) => releaseToTeam(keystore, row, files, grantExpiresAt, slot, sender));
   }
 
   /**
@@ -136,25 +136,27 @@ export class InboxService {
       teamId: viaTeam.teamId, name: viaTeam.teamName,
       keys: { teamId: viaTeam.teamId, epoch: keys.team_epoch, fingerprint: Buffer.from(keys.fingerprint).toString('base64url'), sealed: Buffer.from(keys.sealed).toString('base64url') },
     };
-    return this.#issue(member, transferId, 'team', caller, (row, files, grantExpiresAt) => releaseDeposit(keystore, row, files, grantExpiresAt, ownerTeam));
+    return this.#issue(member, transferId, { teamId: viaTeam.teamId }, caller, (row, files, grantExpiresAt) => releaseDeposit(keystore, row, files, grantExpiresAt, ownerTeam));
   }
 
   /**
-   * A grant for a member opening from the inbox: as a recipient (their row), through a team (no row: the grant is the
-   * member's), both consuming a download on a first open; or through the sender's self slot (never consumes).
+   * A grant for a member opening from the inbox: as a recipient (their row), through a team (the team counts as one
+   * recipient: whichever member completes first marks it), both consuming a download on a first open; or through the
+   * sender's self slot (never consumes).
    */
   #issue<R extends object>(
     member: InboxMember,
     transferId: string,
-    via: { readonly recipientId: string } | 'team' | 'self',
+    via: { readonly recipientId: string } | { readonly teamId: string } | 'self',
     caller: { readonly ip: string | null },
     release: IssueOptions<R>['release'],
   ): Promise<R & { grantToken: string }> {
     const now = this.#deps.clock.now();
-    const recipientId = typeof via === 'object' ? via.recipientId : null;
+    const recipientId = typeof via === 'object' && 'recipientId' in via ? via.recipientId : null;
+    const teamId = typeof via === 'object' && 'teamId' in via ? via.teamId : null;
     return this.#issuer.issueWith(
       transferId,
-      { recipientId, userId: member.id, via: 'member', ip: caller.ip },
+      { recipientId, teamId, userId: member.id, via: 'member', ip: caller.ip },
       {
         // Two opens by one member at once must not both find "no live grant" and both consume.
         lock: `inbox-open:${transferId}:${member.id}`,
@@ -164,7 +166,7 @@ export class InboxService {
             return { consume: false, replaces: live.map((g) => g.id), needsDownloadLeft: false, event: { kind: 'resumed', detail: 'member' } };
           }
           if (via === 'self') return { consume: false, needsDownloadLeft: true, event: { kind: 'opened', detail: 'self' } };
-          return via === 'team' ? { consume: true, event: { kind: 'opened', detail: 'team' } } : { consume: true };
+          return teamId !== null ? { consume: true, event: { kind: 'opened', detail: 'team' } } : { consume: true };
         },
         release,
       },

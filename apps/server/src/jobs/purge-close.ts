@@ -1,5 +1,5 @@
 // The purge's closing rules: expired, exhausted (once no grant lives), downloaded (the class says so, every
-// recipient confirmed, a short grace for a second copy in flight) and abandoned uploads (after a day, or at once for a
+// recipient and every team confirmed, a short grace for a second copy in flight) and abandoned uploads (after a day, or at once for a
 // deposit whose drop box expired or closed). Revoking closes at once
 // (TransferService). A legal hold does not stop a closing: a held transfer is never served past its deadline.
 import { sql } from 'kysely';
@@ -53,14 +53,24 @@ export async function closeDue(db: Executor, now: number): Promise<ClosedCounts>
     .set(closed('downloaded'))
     .where('state', '=', 'ready')
     .where('data_class', 'in', (eb) => eb.selectFrom('data_classes').select('name').where('delete_when_downloaded', '=', 1))
+    // Recipients are the recipient rows and the teams (a team is one recipient, marked by whichever member completes).
     .where((eb) =>
       eb.and([
-        eb.exists(eb.selectFrom('recipients').select(sql<number>`1`.as('one')).whereRef('recipients.transfer_id', '=', 'transfers.id')),
+        eb.or([
+          eb.exists(eb.selectFrom('recipients').select(sql<number>`1`.as('one')).whereRef('recipients.transfer_id', '=', 'transfers.id')),
+          eb.exists(eb.selectFrom('transfer_teams').select(sql<number>`1`.as('one')).whereRef('transfer_teams.transfer_id', '=', 'transfers.id')),
+        ]),
         eb.not(eb.exists(
           eb.selectFrom('recipients')
             .select(sql<number>`1`.as('one'))
             .whereRef('recipients.transfer_id', '=', 'transfers.id')
             .where('recipients.downloaded_at', 'is', null),
+        )),
+        eb.not(eb.exists(
+          eb.selectFrom('transfer_teams')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('transfer_teams.transfer_id', '=', 'transfers.id')
+            .where('transfer_teams.downloaded_at', 'is', null),
         )),
         eb.or([
           eb.not(eb.exists(
@@ -69,11 +79,17 @@ export async function closeDue(db: Executor, now: number): Promise<ClosedCounts>
               .whereRef('grants.transfer_id', '=', 'transfers.id')
               .where('grants.expires_at', '>', now),
           )),
-          eb(
-            eb.selectFrom('recipients').select((r) => r.fn.max('recipients.downloaded_at').as('last')).whereRef('recipients.transfer_id', '=', 'transfers.id'),
-            '<=',
-            now - DOWNLOADED_GRACE_MS,
-          ),
+          // Every confirmation is older than the grace (a live grant is a second copy in flight, not a first one).
+          eb.and([
+            eb.not(eb.exists(
+              eb.selectFrom('recipients').select(sql<number>`1`.as('one'))
+                .whereRef('recipients.transfer_id', '=', 'transfers.id').where('recipients.downloaded_at', '>', now - DOWNLOADED_GRACE_MS),
+            )),
+            eb.not(eb.exists(
+              eb.selectFrom('transfer_teams').select(sql<number>`1`.as('one'))
+                .whereRef('transfer_teams.transfer_id', '=', 'transfers.id').where('transfer_teams.downloaded_at', '>', now - DOWNLOADED_GRACE_MS),
+            )),
+          ]),
         ]),
       ]),
     )

@@ -157,9 +157,10 @@ export class TeamKit {
   }
 
   /** Creates and uploads a transfer to `teams` (and `recipients`), then builds the finalize body: a team slot each. */
-  async prepare(sender: KeyedMember, teamIds: readonly string[], options: { recipients?: string[]; maxDownloads?: number; key?: VerifiedTeamKey } = {}): Promise<TeamSend & { created: Reply }> {
+  async prepare(sender: KeyedMember, teamIds: readonly string[], options: { recipients?: string[]; maxDownloads?: number; key?: VerifiedTeamKey; dataClass?: string } = {}): Promise<TeamSend & { created: Reply }> {
     const created = await this.h.create(sender, [1000], {
       recipients: options.recipients ?? [], teams: teamIds, ...(options.maxDownloads ? { maxDownloads: options.maxDownloads } : {}),
+      ...(options.dataClass ? { dataClass: options.dataClass } : {}),
     });
     if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
     const transferId = created.body.transferId as string;
@@ -203,7 +204,7 @@ export class TeamKit {
   }
 
   /** A box for the team, made on a member's client: its keys sealed to the team's current (checked) key. */
-  async makeBox(creator: KeyedMember, teamId: string, options: { name?: string; key?: VerifiedTeamKey } = {}): Promise<MadeBox> {
+  async makeBox(creator: KeyedMember, teamId: string, options: { name?: string; key?: VerifiedTeamKey; dataClass?: string } = {}): Promise<MadeBox> {
     const box = await createDropBox(options.name ?? 'Virology samples', { now: new Date(this.h.clock.now()) });
     const key = options.key ?? await this.teamKey(creator, teamId);
     const sealed = await sealBoxKeysForOwner(key, box.boxId, box.bundle);
@@ -217,12 +218,13 @@ export class TeamKit {
       maxDeposits: 10,
       maxDepositBytes: 10_000_000,
       allowedDomains: [],
+      ...(options.dataClass ? { dataClass: options.dataClass } : {}),
     };
     return { box, body, fragment: toBase64Url(box.identity.publicKey) };
   }
 
-  async createBox(creator: KeyedMember, teamId: string): Promise<MadeBox> {
-    const made = await this.makeBox(creator, teamId);
+  async createBox(creator: KeyedMember, teamId: string, options: { dataClass?: string } = {}): Promise<MadeBox> {
+    const made = await this.makeBox(creator, teamId, options);
     const reply = await this.boxes.createRequest(creator, made.body);
     if (reply.status !== 201) throw new Error(`create team box: ${reply.status} ${JSON.stringify(reply.body)}`);
     return made;

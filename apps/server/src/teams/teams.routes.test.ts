@@ -311,6 +311,57 @@ describe('team mailboxes', async () => {
         assert.deepEqual(notices.map((m) => m.to).sort(), [alice.email, bob.email, carol.email].sort());
       });
 
+      it('a team counts as one recipient: its first completed download marks it, and a delete-once-downloaded class then closes the transfer or deposit', async () => {
+        const made = await trio();
+        const teamName = made.team.record.name;
+        const complete = (transferId: string, grantToken: string) =>
+          h.request('POST', `/download/${transferId}/complete`, { headers: { authorization: `Bearer ${grantToken}` } });
+        const state = async (transferId: string) =>
+          h.db.selectFrom('transfers').select(['state', 'close_reason']).where('id', '=', transferId).executeTakeFirstOrThrow();
+        const teamEntry = async (m: Member, transferId: string) =>
+          (await inbox(m)).find((e) => e.transferId === transferId) as { downloadedAt: number | null } | undefined;
+        const senderView = async (transferId: string) =>
+          (await h.request('GET', `/transfers/${transferId}`, { token: dave.token })).body.transfer as { recipients: string[]; teams: unknown[] };
+
+        const sent = await teams.send(dave, [made.teamId], { maxDownloads: 5, dataClass: 'health' });
+        assert.deepEqual((await senderView(sent.transferId)).teams, [{ teamId: made.teamId, name: teamName, downloadedAt: null }]);
+        const byBob = await teams.openTeam(bob, sent.transferId);
+        assert.equal(byBob.status, 200, JSON.stringify(byBob.body));
+        const byCarol = await teams.openTeam(carol, sent.transferId);
+        await h.domain.purge.runOnce();
+        assert.equal((await state(sent.transferId)).state, 'ready', 'opened is not downloaded');
+        assert.equal((await complete(sent.transferId, byBob.body.grantToken)).status, 204);
+        const bobDone = h.clock.now();
+        h.clock.advance(1000);
+        assert.equal((await complete(sent.transferId, byCarol.body.grantToken)).status, 204);
+        for (const m of [alice, bob, carol]) assert.equal((await teamEntry(m, sent.transferId))?.downloadedAt, bobDone, `${m.email}: the team's first`);
+        assert.deepEqual((await senderView(sent.transferId)).teams, [{ teamId: made.teamId, name: teamName, downloadedAt: bobDone }]);
+        const purged = await h.domain.purge.runOnce();
+        assert.ok(purged.purged.includes(sent.transferId), 'the team confirmed, no grant live');
+        assert.equal((await state(sent.transferId)).close_reason, 'downloaded');
+
+        // A class that keeps its transfers: the team's download changes nothing.
+        const kept = await teams.send(dave, [made.teamId], { maxDownloads: 5 });
+        const keptOpen = await teams.openTeam(alice, kept.transferId);
+        assert.equal((await complete(kept.transferId, keptOpen.body.grantToken)).status, 204);
+        await h.domain.purge.runOnce();
+        assert.equal((await state(kept.transferId)).state, 'ready');
+
+        // A deposit into the team's box under that class: the team is its only recipient.
+        const box = await teams.createBox(alice, made.teamId, { dataClass: 'health' });
+        const deposit = await boxes.deposit(box, `ana-${randomBytes(3).toString('hex')}@lab.example`);
+        assert.equal((await teamEntry(carol, deposit.transferId))?.downloadedAt, null);
+        const opened = await boxes.openDeposit(carol, deposit.transferId);
+        assert.equal(opened.status, 200, JSON.stringify(opened.body));
+        await h.domain.purge.runOnce();
+        assert.equal((await state(deposit.transferId)).state, 'ready', 'a grant is live, nothing confirmed');
+        assert.equal((await complete(deposit.transferId, opened.body.grantToken)).status, 204);
+        assert.equal((await teamEntry(alice, deposit.transferId))?.downloadedAt, h.clock.now());
+        const closed = await h.domain.purge.runOnce();
+        assert.ok(closed.purged.includes(deposit.transferId));
+        assert.equal((await state(deposit.transferId)).close_reason, 'downloaded');
+      });
+
       it('removal re-keys the team and its boxes in one request, refuses every incomplete re-keying, and shuts the removed member out', async () => {
         const made = await trio();
         const teamId = made.teamId;

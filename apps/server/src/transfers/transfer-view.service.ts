@@ -38,6 +38,7 @@ export class TransferViewService {
   async #summaries(rows: readonly TransferRow[]): Promise<TransferSummary[]> {
     const ids = rows.map((r) => r.id);
     const recipients = await this.#transfers.recipients(ids);
+    const teams = await this.#transfers.teamsOfTransfers(ids);
     const fileSizes = await this.#transfers.fileSizes(ids);
     return rows.map((r) => ({
       transferId: r.id,
@@ -49,6 +50,7 @@ export class TransferViewService {
       maxDownloads: r.max_downloads,
       downloadsUsed: r.downloads_used,
       recipients: (recipients.get(r.id) ?? []).map((x) => x.email),
+      teams: teams.get(r.id) ?? [],
       fileCount: fileSizes.get(r.id)?.length ?? 0,
       totalBytes: r.total_bytes,
       contentBytes: (fileSizes.get(r.id) ?? []).reduce((sum, size) => sum + plaintextSizeOf(size), 0),

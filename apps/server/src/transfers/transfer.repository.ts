@@ -129,6 +129,12 @@ export class TransferRepository {
     return rows.map((r) => r.team_id);
   }
 
+  /** The first completed download by a member of a team the transfer was sent to (later ones change nothing). */
+  async markTeamDownloaded(trx: Executor, transferId: string, teamId: string, now: number): Promise<void> {
+    await trx.updateTable('transfer_teams').set({ downloaded_at: now })
+      .where('transfer_id', '=', transferId).where('team_id', '=', teamId).where('downloaded_at', 'is', null).execute();
+  }
+
   /** The first completed download of a recipient (later ones change nothing). */
   async markDownloaded(trx: Executor, recipientId: string, now: number): Promise<void> {
     await trx.updateTable('recipients').set({ downloaded_at: now }).where('id', '=', recipientId).where('downloaded_at', 'is', null).execute();
@@ -309,6 +315,26 @@ export class TransferRepository {
   }
 
   /** Every recipient of the transfer (address order). */
+  /** The teams of each transfer, by name: the sender's view of them as recipients. */
+  async teamsOfTransfers(transferIds: readonly string[]): Promise<Map<string, { teamId: string; name: string; downloadedAt: number | null }[]>> {
+    const byTransfer = new Map<string, { teamId: string; name: string; downloadedAt: number | null }[]>();
+    for (let i = 0; i < transferIds.length; i += INSERT_BATCH) {
+      const rows = await this.#db
+        .selectFrom('transfer_teams as tt')
+        .innerJoin('teams as team', 'team.id', 'tt.team_id')
+        .select(['tt.transfer_id', 'team.id', 'team.name', 'tt.downloaded_at'])
+        .where('tt.transfer_id', 'in', transferIds.slice(i, i + INSERT_BATCH))
+        .orderBy('team.name_key')
+        .execute();
+      for (const row of rows) {
+        const list = byTransfer.get(row.transfer_id) ?? [];
+        list.push({ teamId: row.id, name: row.name, downloadedAt: row.downloaded_at === null ? null : Number(row.downloaded_at) });
+        byTransfer.set(row.transfer_id, list);
+      }
+    }
+    return byTransfer;
+  }
+
   async recipientsOf(transferId: string, db: Executor = this.#db): Promise<RecipientRow[]> {
     return db.selectFrom('recipients').selectAll().where('transfer_id', '=', transferId).orderBy('email').execute();
   }

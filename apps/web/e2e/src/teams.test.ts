@@ -30,7 +30,7 @@ async function unlockInPage(page: Page, passphrase: string): Promise<void> {
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
 }
 
-async function goTo(page: Page, link: 'Teams' | 'Inbox' | 'Send files' | 'Drop boxes'): Promise<void> {
+async function goTo(page: Page, link: 'Teams' | 'Inbox' | 'Send files' | 'Drop boxes' | 'My transfers'): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: link }).waitFor();
 }
@@ -101,7 +101,10 @@ describe('team mailboxes in the browser', async () => {
       await a.getByRole('button', { name: 'Create the team' }).click();
       await a.getByRole('heading', { level: 1, name: 'Team created' }).waitFor({ timeout: 30_000 });
       await a.getByText('An administrator must sign the team before colleagues can send to it.').waitFor();
-      const shown = (await a.locator('.team-fingerprint').innerText()).trim();
+      // The fingerprint is computed after the page shows (SHA-256 in WebCrypto): wait for it, not the placeholder.
+      const fingerprintShown = a.locator('.team-fingerprint', { hasText: /^[0-9a-f]{4}( [0-9a-f]{4})+$/u });
+      await fingerprintShown.waitFor();
+      const shown = (await fingerprintShown.innerText()).trim();
       await accessible(a, 'teams-created');
 
       // The administrator checks the fingerprint read to them and signs the team (as `valise admin sign-members` does).
@@ -132,6 +135,12 @@ describe('team mailboxes in the browser', async () => {
       const carolContext = await newContext(browser, 'en-GB', { bypassCSP: true });
       const carolSeen = watch(carolContext);
       const c = await carolContext.newPage();
+      // Set up before the page starts its workers (page.route later, with workers alive, has hung in CI): the server's
+      // answer for the team's key passes through unless a test step below substitutes a rogue one.
+      const teamKeyUrl = (url: URL) => url.pathname === '/api/v1/teams/key';
+      let rogueTeamKey: unknown;
+      await c.route(teamKeyUrl, (route) =>
+        rogueTeamKey === undefined ? route.continue() : route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(rogueTeamKey) }));
       await suite.web.signIn(c, carol.member);
       await c.setInputFiles('#file-input', join(suite.dir, 'rapport-équipe.bin'));
       await c.getByLabel('Teams by name').fill(TEAM.toLowerCase());
@@ -211,8 +220,16 @@ describe('team mailboxes in the browser', async () => {
       await accessible(a, 'teams-remove-dialog');
       await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
       await a.getByText(`${bob.member.email} is no longer a member.`).waitFor({ timeout: 60_000 });
-      assert.match(await a.locator('.facts').first().innerText(), /Key epoch\s+2/u);
+      // The team's details reload after the message: wait for the new epoch rather than read the old one.
+      await a.locator('.facts', { hasText: /Key epoch\s*2/u }).first().waitFor();
       await a.getByRole('heading', { level: 2, name: '1 member' }).waitFor();
+
+      // Carol's own list, in another tab, names the team among the recipients.
+      const list = await carolContext.newPage();
+      await list.goto(`${suite.web.url}/transfers`);
+      await list.getByRole('heading', { level: 1, name: 'My transfers' }).waitFor();
+      assert.match(await list.locator('li.transfer').first().locator('dl.facts').innerText(), new RegExp(`Recipients\\s+${TEAM} \\(team\\)`, 'u'));
+      await list.close();
 
       // Carol sends again from her page (now the epoch-2 key, pinned), and the lab deposits again.
       await c.getByRole('button', { name: 'Send other files' }).click();
@@ -246,22 +263,20 @@ describe('team mailboxes in the browser', async () => {
         ...epochOne,
         key: { record: new TextDecoder().decode(serializeTeamKeyRecord({ ...rogue.key.record, teamId })), signature: toBase64Url(rogue.key.signature) },
       };
-      const teamKeyUrl = (url: URL) => url.pathname === '/api/v1/teams/key';
       await c.getByRole('button', { name: 'Send other files' }).click();
       await c.setInputFiles('#file-input', join(suite.dir, 'rapport-équipe.bin'));
       await c.getByLabel('Teams by name').fill(TEAM);
       const sentBefore = (await carol.api.listTransfers()).transfers.length;
       for (const [what, served] of [['an older epoch', epochOne], ['a key signed by another team', forged]] as const) {
-        let asked = 0;
-        await c.route(teamKeyUrl, (route) => {
-          asked += 1;
-          return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(served) });
-        });
-        await c.getByRole('button', { name: /^Encrypt and send/u }).click();
-        while (asked === 0) await new Promise((r) => setTimeout(r, 20));
+        rogueTeamKey = served;
+        // The page asks for the team's key again at each send (and gets the rogue one).
+        await Promise.all([
+          c.waitForRequest((request) => teamKeyUrl(new URL(request.url())), { timeout: 30_000 }),
+          c.getByRole('button', { name: /^Encrypt and send/u }).click(),
+        ]);
         await c.getByRole('alert').filter({ hasText: `The key the server gave for the team “${TEAM}” is not one your organisation and the team signed` }).waitFor();
         assert.equal((await carol.api.listTransfers()).transfers.length, sentBefore, `nothing was sent with ${what}`);
-        await c.unroute(teamKeyUrl);
+        rogueTeamKey = undefined;
       }
       await accessible(c, 'send-team-refused');
 

@@ -51,7 +51,7 @@ export function DashboardPage() {
       )}
       {confirming && (
         <Dialog title={t('dashboard.revoke_title')} onClose={() => setConfirming(null)}>
-          <p>{t('dashboard.revoke_text', { recipients: confirming.recipients.join(', ') })}</p>
+          <p>{t('dashboard.revoke_text', { recipients: recipientList(confirming) })}</p>
           <div class="row">
             <button type="button" class="danger" onClick={() => void revoke(confirming)}>{t('dashboard.revoke_confirm')}</button>
             <button type="button" onClick={() => setConfirming(null)}>{t('common.cancel')}</button>
@@ -60,6 +60,11 @@ export function DashboardPage() {
       )}
     </section>
   );
+}
+
+/** The recipients' addresses, then the teams it went to, named as teams. */
+function recipientList(transfer: TransferSummary): string {
+  return [...transfer.recipients, ...transfer.teams.map((team) => t('dashboard.team_recipient', { name: team.name }))].join(', ');
 }
 
 function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRevoke: () => void }) {
@@ -71,7 +76,7 @@ function TransferItem({ transfer, onRevoke }: { transfer: TransferSummary; onRev
         {tPlural('dashboard.files', transfer.fileCount)} · {formatBytes(transfer.contentBytes)} · <span class={`state state-${transfer.state}`}>{stateLabel(transfer)}</span>
       </h2>
       <dl class="facts">
-        <dt>{t('dashboard.recipients')}</dt><dd>{transfer.recipients.join(', ')}</dd>
+        <dt>{t('dashboard.recipients')}</dt><dd>{recipientList(transfer)}</dd>
         <dt>{t('dashboard.data_class')}</dt><dd>{classLabel(transfer.dataClass)}</dd>
         <dt>{t('dashboard.created')}</dt><dd>{formatDateTime(transfer.createdAt)}</dd>
         {transfer.expiresAt !== null && (

@@ -86,7 +86,9 @@ export function teams(dialect: Dialect): Migration {
       await db.schema.createIndex('drop_box_owner_keys_user_id').on('drop_box_owner_keys').columns(['user_id', 'box_id']).execute();
 
       // The teams a transfer is sent to (named at creation) and, from finalize, each one's team slot: CK sealed to the
-      // team key of `epoch`. The purge destroys `wrapped`, like member slots.
+      // team key of `epoch`. The purge destroys `wrapped`, like member slots. A deposit into a team's box names the
+      // team too, without a slot (its box slot opens it). `downloaded_at`: the team as one recipient, set when a member
+      // first confirms a download, so "deleted once every recipient has downloaded" counts the team.
       await db.schema
         .createTable('transfer_teams')
         .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id').onDelete('cascade'))
@@ -96,14 +98,19 @@ export function teams(dialect: Dialect): Migration {
         .addColumn('fingerprint', blob, (c) => c.check(sql`length(fingerprint) = 32`))
         .addColumn('wrapped', blob, (c) => c.check(sql`length(wrapped) in (80, 113)`))
         .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('downloaded_at', ms)
         .addPrimaryKeyConstraint('transfer_teams_pk', ['transfer_id', 'team_id'])
         .addCheckConstraint('transfer_teams_slot_together', sql`(slot_id is null) = (epoch is null) and (slot_id is null) = (fingerprint is null)`)
         .addCheckConstraint('transfer_teams_wrapped_with_slot', sql`wrapped is null or slot_id is not null`)
         .execute();
       await db.schema.createIndex('transfer_teams_team_id').on('transfer_teams').columns(['team_id', 'transfer_id']).execute();
+      // The team a member's grant came through (null for a recipient's or the sender's): completing it marks the team.
+      // No REFERENCES, as for owner_team_id above.
+      await db.schema.alterTable('grants').addColumn('team_id', 'text').execute();
     },
 
     async down(db: Kysely<any>) {
+      await db.schema.alterTable('grants').dropColumn('team_id').execute();
       await db.schema.dropTable('transfer_teams').execute();
       await db.deleteFrom('drop_box_owner_keys').where('user_id', 'is', null).execute();
       await db.schema
