@@ -1,8 +1,8 @@
 // The e-mails the sender of a transfer receives: a recipient downloaded, the transfer is about to expire unopened,
 // the transfer was purged (with its deletion record). They name the transfer by id, date and recipients only:
 // never the link (a mailbox alone must not open the files), never names (the server cannot know them), no secret.
-// A deposit into a drop box has no sender: its box's owners get the expiry warning and the deletion record instead
-// (and no download notice: they are the ones who download).
+// A deposit into a drop box has no sender: its box's owners (a team's box: the team's current members) get the expiry
+// warning and the deletion record instead (and no download notice: they are the ones who download).
 import type { MailMessage } from '../mail/mailer.js';
 import type { DeletionFacts } from '../retention/deletion-record.repository.js';
 
@@ -13,8 +13,8 @@ export interface TransferFacts {
   readonly to: string;
   readonly sentAt: number;
   readonly recipients: ReadonlyArray<{ readonly email: string; readonly downloadedAt: number | null }>;
-  /** A deposit: into which box, from which (verified, not vouched for) address. */
-  readonly deposit: { readonly boxName: string; readonly depositorEmail: string } | null;
+  /** A deposit: into which box, from which (verified, not vouched for) address; the team owning the box, if one does. */
+  readonly deposit: { readonly boxName: string; readonly depositorEmail: string; readonly team: { readonly name: string } | null } | null;
 }
 
 export function downloadedMail(t: TransferFacts, d: { readonly recipient: string; readonly downloadedAt: number; readonly expiresAt: number | null; readonly live: boolean }): MailMessage {
@@ -113,7 +113,7 @@ function depositExpiryWarningMail(t: TransferFacts, d: NonNullable<TransferFacts
       ...table([
         ['Deposit', t.transferId],
         ['Depositor', `${d.depositorEmail} (address checked by a code; not otherwise verified)`],
-        ['Owners', recipientList(t, false)],
+        ['Owners', d.team === null ? recipientList(t, false) : `the team "${d.team.name}"`],
         ['Available until', minute(w.expiresAt)],
       ]),
       '',
@@ -137,7 +137,7 @@ function depositPurgedMail(t: TransferFacts, d: NonNullable<TransferFacts['depos
       ...table([
         ['Deposit', t.transferId],
         ['Depositor', `${d.depositorEmail} (address checked by a code; not otherwise verified)`],
-        ['Owners', recipientList(t, true)],
+        ['Owners', d.team === null ? recipientList(t, true) : `the team "${d.team.name}"`],
         ['Data class', r.dataClass],
         ['Reason', DEPOSIT_REASONS[r.reason] ?? REASONS[r.reason] ?? r.reason],
         ['Deadline', second(r.deadlineAt)],

@@ -131,8 +131,8 @@ export class NotifyJob {
   }
 }
 
-/** Who is told about a transfer: its sender; for a deposit, the box's owners (its recipients). */
+/** Who is told about a transfer: its sender; for a deposit, the box's owners (its recipients) or its team's members. */
 function addressees(parties: TransferParties): string[] {
-  if (parties.deposit !== null) return parties.recipients.map((r) => r.email);
+  if (parties.deposit !== null) return [...parties.recipients.map((r) => r.email), ...(parties.deposit.team?.memberEmails ?? [])];
   return parties.senderEmail === null ? [] : [parties.senderEmail];
 }

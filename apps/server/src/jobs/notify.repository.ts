@@ -31,8 +31,15 @@ export interface TransferParties {
   readonly senderEmail: string | null;
   readonly sentAt: number;
   readonly recipients: Array<{ email: string; downloadedAt: number | null }>;
-  /** A deposit: its box's name and the depositor's address. Its recipients are the box's owners. */
-  readonly deposit: { readonly boxName: string; readonly depositorEmail: string } | null;
+  /**
+   * A deposit: its box's name and the depositor's address. Its recipients are the box's owners; a team's box has
+   * none, its team's current members are told instead.
+   */
+  readonly deposit: {
+    readonly boxName: string;
+    readonly depositorEmail: string;
+    readonly team: { readonly name: string; readonly memberEmails: readonly string[] } | null;
+  } | null;
 }
 
 export class NotifyRepository {
@@ -100,18 +107,24 @@ export class NotifyRepository {
       .selectFrom('transfers')
       .leftJoin('users', 'users.id', 'transfers.sender_id')
       .leftJoin('drop_boxes', 'drop_boxes.id', 'transfers.box_id')
-      .select(['users.email', 'transfers.created_at', 'transfers.box_id', 'transfers.depositor_email', 'drop_boxes.name as boxName'])
+      .leftJoin('teams', 'teams.id', 'drop_boxes.owner_team_id')
+      .select(['users.email', 'transfers.created_at', 'transfers.box_id', 'transfers.depositor_email', 'drop_boxes.name as boxName', 'teams.id as teamId', 'teams.name as teamName'])
       .where('transfers.id', '=', transferId)
       .executeTakeFirst();
     if (transfer === undefined) return undefined;
     const recipients = await this.#db.selectFrom('recipients').select(['email', 'downloaded_at']).where('transfer_id', '=', transferId).orderBy('email').execute();
     const isDeposit = transfer.box_id !== null && transfer.boxName !== null && transfer.depositor_email !== null;
     if (!isDeposit && transfer.email === null) return undefined;
+    const team = transfer.teamId === null || transfer.teamName === null ? null : {
+      name: transfer.teamName,
+      memberEmails: (await this.#db.selectFrom('team_members as m').innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('u.email').where('m.team_id', '=', transfer.teamId).orderBy('u.email').execute()).map((r) => r.email),
+    };
     return {
       senderEmail: transfer.email,
       sentAt: Number(transfer.created_at),
       recipients: recipients.map((r) => ({ email: r.email, downloadedAt: r.downloaded_at === null ? null : Number(r.downloaded_at) })),
-      deposit: isDeposit ? { boxName: transfer.boxName as string, depositorEmail: transfer.depositor_email as string } : null,
+      deposit: isDeposit ? { boxName: transfer.boxName as string, depositorEmail: transfer.depositor_email as string, team } : null,
     };
   }
 

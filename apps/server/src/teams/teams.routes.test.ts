@@ -13,6 +13,7 @@ import {
 import type { RemoveTeamMemberRequest } from '@valise/protocol';
 import { newId } from '../accounts/tokens.js';
 import { BoxKit, sid, tid } from '../boxes/box-test-kit.js';
+import { NotifyJob } from '../jobs/notify.job.js';
 import { MemberKit, newOrgKey, type KeyedMember } from '../inbox/member-test-kit.js';
 import type { OutboxMailer } from '../mail/outbox-mailer.js';
 import { availableDialects } from '../testing/databases.js';
@@ -360,6 +361,14 @@ describe('team mailboxes', async () => {
         const closed = await h.domain.purge.runOnce();
         assert.ok(closed.purged.includes(deposit.transferId));
         assert.equal((await state(deposit.transferId)).close_reason, 'downloaded');
+
+        // The box has no owner rows: the team's current members get the deposit's deletion record.
+        await new NotifyJob({
+          handle: h.server.ctx.database, mailer: h.server.ctx.mailer, clock: h.clock, logger: h.server.ctx.logger, intervalMs: 86_400_000, expiryWarningMs: null,
+        }).runOnce();
+        const records = (await outbox()).filter((m) => m.subject.includes('was deleted') && m.body.includes(deposit.transferId));
+        assert.deepEqual(records.map((m) => m.to).sort(), [alice.email, bob.email, carol.email].sort());
+        assert.match(records[0]!.body, new RegExp(`Owners: +the team "${teamName}"`));
       });
 
       it('removal re-keys the team and its boxes in one request, refuses every incomplete re-keying, and shuts the removed member out', async () => {
