@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createDropBox, serializeBoxKeyRecord, toBase64Url } from '@valise/crypto';
 import { availableDialects } from '@valise/server/testing';
 import { keyPassphrase, lines, memberOrg } from './testing/member-org.js';
-import { runCli } from './testing/run-cli.js';
+import { runCli, waitFor } from './testing/run-cli.js';
 
 const pattern = (n: number, seed: number) => Buffer.alloc(n, Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 29 + seed) % 256)));
 const json = <T>(s: string): T => JSON.parse(s) as T;
@@ -68,9 +68,11 @@ describe('drop boxes through the CLI', async () => {
       assert.equal(receipt.boxId, box.boxId);
       assert.equal(receipt.depositorEmail, 'tech@lab.example');
       assert.deepEqual(receipt.files.map((f) => f.partSha256.length), [1, 2]);
-      const mails = await real.outbox();
-      const receiptMail = mails.find((m) => m.to.includes('tech@lab.example') && JSON.stringify(m).includes(receipt.transferId));
-      assert.ok(receiptMail, 'the receipt is e-mailed to the depositor');
+      // The receipt leaves after the server's answer (in the background): wait for it.
+      const mails = await waitFor(async () => {
+        const all = await real.outbox();
+        return all.some((m) => m.to.includes('tech@lab.example') && JSON.stringify(m).includes(receipt.transferId)) ? all : undefined;
+      }).catch(() => assert.fail('the receipt is e-mailed to the depositor'));
       for (const m of mails) assert.ok(!JSON.stringify(m).includes('LAB4'), 'no mail names a file or quotes the message');
 
       // The owner's inbox shows an unverified sender; the owner opens it with the box keys.
@@ -88,6 +90,24 @@ describe('drop boxes through the CLI', async () => {
       assert.equal(got.message, 'Série 7, MSG-LAB44');
       assert.deepEqual(await readFile(join(out, 'results-LAB42.csv')), csv);
       assert.deepEqual(await readFile(join(out, 'images-LAB43.bin')), big);
+
+      // Ctrl-C mid-deposit (the network stalls after the first part): exit 130, and the deposit is given up at once,
+      // the depositor's permission spent, so the purge gives its place in the box back.
+      let puts = 0;
+      real.proxy!.stallWhen((method) => method === 'PUT' && ++puts > 1);
+      const stopped = await runCli(['deposit', box.link, join(src, 'images-LAB43.bin'), '--email', 'nurse@lab.example', '--name', 'Lab Durand'], {
+        env: depositorEnv,
+        drive: async (child) => {
+          await real.answerCode('nurse@lab.example')(child);
+          await waitFor(() => (real.proxy!.count('stalled', 'PUT') > 0 ? true : undefined));
+          child.kill('SIGINT');
+        },
+      });
+      real.proxy!.stallWhen(undefined);
+      assert.equal(stopped.code, 130, stopped.stderr);
+      const given = await real.db.selectFrom('transfers').select(['state', 'close_reason'])
+        .where('box_id', '=', box.boxId).where('depositor_email', '=', 'nurse@lab.example').execute();
+      assert.deepEqual(given, [{ state: 'closed', close_reason: 'abandoned' }]);
 
       // Closing the box stops deposits.
       assert.equal((await runCli(['box', 'close', box.boxId], { env: ownerEnv })).code, 0);
