@@ -189,7 +189,9 @@ export class RealServer {
   }
 
   /** Every message in the outbox, oldest first. */
+  /** Every message written so far, once the mail that leaves after an answer (codes, notices, receipts) is out. */
   async outbox(): Promise<OutboxMessage[]> {
+    await this.#domain.transfers.mailLater.drain();
     return this.#outbox().messages();
   }
 
