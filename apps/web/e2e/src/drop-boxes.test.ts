@@ -15,7 +15,7 @@ import {
 import { createDropBox, toBase64Url } from '@valise/crypto';
 import { testOrg } from '@valise/crypto/testing';
 import type { Page } from 'playwright-core';
-import { axeViolations, browserSuite, newContext, screenshot, watch } from './kit.js';
+import { axeViolations, browserSuite, expectFocus, newContext, screenshot, watch } from './kit.js';
 import { keyedMembers, passphraseOf } from './keyed-members.js';
 
 const MiB = 1024 * 1024;
@@ -96,7 +96,7 @@ describe('drop boxes in the browser', async () => {
     await page.getByLabel('Code from the e-mail').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { level: 2, name: 'Files to deposit' }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Files to deposit', 'focus moves to the new step');
+    await expectFocus(page, 'h2, h1', 'focus moves to the new step', 'Files to deposit');
     await page.getByRole('button', { name: /^Encrypt and deposit/u }).click();
     await page.getByText('Choose at least one file.').waitFor();
     await accessible(page, 'deposit-files-error');
@@ -297,7 +297,7 @@ describe('drop boxes in the browser', async () => {
     await page.getByLabel('Accepted e-mail domains').fill('@Lab.example biolab.example');
     await page.getByRole('button', { name: 'Create the drop box' }).click();
     await page.getByRole('heading', { level: 1, name: 'Drop box created' }).waitFor({ timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the result');
+    await expectFocus(page, 'h1', 'focus moves to the result');
     const link = await page.getByLabel('Link to give the depositors').inputValue();
     assert.match(link, new RegExp(`^${suite.web.url}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`, 'u'));
     const statement = await page.locator('.statement').innerText();

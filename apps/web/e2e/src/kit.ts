@@ -221,6 +221,23 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return violations;
 }
 
+/**
+ * Waits (up to 5 s) until the focused element matches `selector` and, if given, has exactly `text`: the app moves
+ * focus in an effect after the new view renders, so reading it at once races. Fails with what has focus.
+ */
+export async function expectFocus(page: Page, selector: string, what: string, text?: string): Promise<void> {
+  const matches = (args: { selector: string; text: string | null }) => {
+    const el = document.activeElement;
+    return !!el && el.matches(args.selector) && (args.text === null || el.textContent === args.text);
+  };
+  try {
+    await page.waitForFunction(matches, { selector, text: text ?? null }, { timeout: 5_000 });
+  } catch {
+    const focused = await page.evaluate(() => `${document.activeElement?.tagName}#${document.activeElement?.id}: ${document.activeElement?.textContent?.slice(0, 80)}`);
+    assert.fail(`${what}: expected ${selector}${text === undefined ? '' : ` "${text}"`} to have focus, found ${focused}`);
+  }
+}
+
 /** Presses Tab until the focused element matches `selector` (at most `max` times); fails otherwise. */
 export async function tabTo(page: Page, selector: string, max = 40): Promise<void> {
   for (let i = 0; i < max; i++) {

@@ -17,7 +17,7 @@ import {
 } from '@valise/crypto';
 import { type TestOrg, testOrg } from '@valise/crypto/testing';
 import type { Download, Page } from 'playwright-core';
-import { type BrowserSuite, type WebMember, axeViolations, browserSuite, newContext, screenshot, watch } from './kit.js';
+import { type BrowserSuite, type WebMember, axeViolations, browserSuite, expectFocus, newContext, screenshot, watch } from './kit.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const passphraseOf = (email: string) => `${email} key passphrase`;
@@ -95,7 +95,7 @@ describe('member keys, inbox and member transfers in the browser', async () => {
     await page.getByLabel('Key passphrase', { exact: true }).fill('short');
     await page.getByRole('button', { name: 'Create my keys' }).click();
     await page.getByText('Use at least 12 characters.').waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid')), 'true');
+    await expectFocus(page, '[aria-invalid="true"]', 'focus on the first field in error');
     assert.match(await page.getByLabel('Key passphrase', { exact: true }).getAttribute('aria-describedby') ?? '', /error/u);
     const passphrase = 'seven horses across the frozen lake';
     await page.getByLabel('Key passphrase', { exact: true }).fill(passphrase);
@@ -108,7 +108,7 @@ describe('member keys, inbox and member transfers in the browser', async () => {
 
     // The recovery code, once, with its confirmation; focus on its heading.
     await page.getByRole('heading', { name: 'Your recovery code' }).waitFor({ timeout: 30_000 });
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Your recovery code');
+    await expectFocus(page, '*', 'focus on the recovery code\'s heading', 'Your recovery code');
     const code = (await page.locator('.recovery-code code').innerText()).trim();
     assert.match(code, /^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/u);
     await accessible(page, 'keys-recovery-code');
