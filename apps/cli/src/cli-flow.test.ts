@@ -133,6 +133,17 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
     const later = await runCli(['receive', send.stdout.trim(), '--out', join(w.root, 'o'), '--email', 'r@x.example'], { env: w.env });
     assert.equal(later.code, 4, later.stderr);
     assert.match(later.stderr, /^valise: the sender revoked this transfer$/m);
+
+    // A page at a time: --limit shows the newest N and says older ones exist; --all shows every one.
+    const newer = await runCli(['send', join(w.src, 'a.txt'), '--to', 'r@x.example'], { env: w.env });
+    assert.equal(newer.code, 0, newer.stderr);
+    const newest = await runCli(['--json', 'list', '--limit', '1'], { env: w.env });
+    const newestPage = JSON.parse(newest.stdout) as { transfers: { transferId: string }[]; more: boolean };
+    assert.deepEqual([newestPage.transfers.length, newestPage.more], [1, true]);
+    assert.notEqual(newestPage.transfers[0]!.transferId, transferId, 'the newest first');
+    assert.match((await runCli(['list', '--limit', '1'], { env: w.env })).stderr, /Showing the newest 1; older ones: valise list --all/);
+    const everything = JSON.parse((await runCli(['--json', 'list', '--all'], { env: w.env })).stdout) as { transfers: { transferId: string }[]; more: boolean };
+    assert.deepEqual([everything.transfers.length, everything.more, everything.transfers[1]!.transferId], [2, false, transferId]);
   });
 
   it('Ctrl-C during receive exits 130, removes the temporary file, and the same command resumes without spending a download', async (t) => {
@@ -500,7 +511,7 @@ describe('valise against the real server', { concurrency: 3 }, async () => {
       assert.equal(list.code, 0, list.stderr);
       assert.match(list.stderr, /No transfers yet\./);
       const listJson = await runCli(['--json', 'list'], { env });
-      assert.deepEqual(JSON.parse(listJson.stdout), { transfers: [] });
+      assert.deepEqual(JSON.parse(listJson.stdout), { transfers: [], more: false });
     });
   }
 });

@@ -28,7 +28,7 @@ export type CliCommand =
   | { name: 'box-list' }
   | { name: 'box-close'; boxId: string }
   | { name: 'deposit'; link: string; files: string[]; email: string | undefined; depositorName: string | undefined; message: string | undefined }
-  | { name: 'list' }
+  | { name: 'list'; limit: number | undefined; all: boolean }
   | { name: 'revoke'; transferId: string }
   | { name: 'deletion-record'; transferId: string }
   | { name: 'admin-invite'; email: string; admin: boolean }
@@ -94,6 +94,7 @@ function collectTeams(value: string, previous: string[] | undefined): string[] {
 }
 
 function teamNameArg(value: string): string {
+  if (value.startsWith('--')) throw new InvalidArgumentError(`unknown option '${value}'.`);
   const name = value.trim();
   if (name === '' || name.length > 200 || /[\u0000-\u001f\u007f-\u009f]/u.test(name)) throw new InvalidArgumentError('a team name is 1 to 200 characters on one line.');
   return name;
@@ -164,8 +165,17 @@ function boxNameArg(value: string): string {
 }
 
 function transferIdArg(value: string): string {
+  if (value.startsWith('--')) throw new InvalidArgumentError(`unknown option '${value}'.`);
   if (!TRANSFER_ID.test(value.trim())) throw new InvalidArgumentError('a transfer id has 22 characters (see `valise list`).');
   return value.trim();
+}
+
+/**
+ * For commands taking an id: ids are base64url, so one in 64 starts with '-', which commander would otherwise refuse
+ * as an unknown option. Unknown options then reach the argument's own check, which names them.
+ */
+function takingIds(command: Command): Command {
+  return command.allowUnknownOption();
 }
 
 /** Builds the commander program; `onRun` receives the parsed command. */
@@ -230,7 +240,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       }, json(cmd));
     });
 
-  program.command('receive')
+  takingIds(program.command('receive'))
     .description('download and decrypt the files of a link (asks the code sent by e-mail), or of a transfer in your inbox')
     .argument('<link-or-id>', 'the transfer link, including the part after #; or the id `valise inbox` shows')
     .option('--out <dir>', 'folder to save the files in', '.')
@@ -277,7 +287,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
   box.command('list', { isDefault: true })
     .description('your drop boxes, with their links')
     .action((_o, cmd: Command) => onRun({ name: 'box-list' }, json(cmd)));
-  box.command('close')
+  takingIds(box.command('close'))
     .description('stop taking deposits (deposits already made stay until they expire)')
     .argument('<box-id>', 'the id shown by `valise box list`', transferIdArg)
     .action((boxId: string, _o, cmd: Command) => onRun({ name: 'box-close', boxId }, json(cmd)));
@@ -317,11 +327,11 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
   team.command('list', { isDefault: true })
     .description('the teams you belong to')
     .action((_o, cmd: Command) => onRun({ name: 'team-list' }, json(cmd)));
-  team.command('show')
+  takingIds(team.command('show'))
     .description('a team\'s members and drop boxes')
     .argument('<team>', 'the team\'s name or id', teamNameArg)
     .action((teamRef: string, _o, cmd: Command) => onRun({ name: 'team-show', team: teamRef }, json(cmd)));
-  team.command('add')
+  takingIds(team.command('add'))
     .description('add a member (their key must be signed by your organisation; asks your key passphrase)')
     .argument('<team>', 'the team\'s name or id', teamNameArg)
     .argument('<email>', 'the new member\'s address', emailArg)
@@ -329,7 +339,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
     .addHelpText('after', '\nThe new member can open everything the team holds, including what it received before.')
     .action((teamRef: string, email: string, o: { acceptNewKey: boolean }, cmd: Command) =>
       onRun({ name: 'team-add', team: teamRef, email, acceptNewKey: o.acceptNewKey }, json(cmd)));
-  team.command('remove')
+  takingIds(team.command('remove'))
     .description('remove a member (or leave): new team keys for the others and the team\'s drop boxes')
     .argument('<team>', 'the team\'s name or id', teamNameArg)
     .argument('<email>', 'the member\'s address', emailArg)
@@ -343,15 +353,20 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       onRun({ name: 'team-remove', team: teamRef, email, acceptNewKey: o.acceptNewKey }, json(cmd)));
 
   program.command('list')
-    .description('list the transfers you sent')
-    .action((_o, cmd: Command) => onRun({ name: 'list' }, json(cmd)));
+    .description('list the transfers you sent, newest first (the newest 50 unless told otherwise)')
+    .option('--limit <n>', 'show the newest N', positiveIntArg)
+    .option('--all', 'show every one')
+    .action((o: { limit?: number; all?: boolean }, cmd: Command) => {
+      if (o.limit !== undefined && o.all) cmd.error('error: use --limit or --all, not both', { exitCode: EXIT.usage, code: 'valise.listLimitAll' });
+      onRun({ name: 'list', limit: o.limit, all: o.all ?? false }, json(cmd));
+    });
 
-  program.command('revoke')
+  takingIds(program.command('revoke'))
     .description('close a transfer now: its link stops working and its files are deleted')
     .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
     .action((transferId: string, _o, cmd: Command) => onRun({ name: 'revoke', transferId }, json(cmd)));
 
-  program.command('deletion-record')
+  takingIds(program.command('deletion-record'))
     .description('the proof that a purged transfer was deleted: each stored part, its SHA-256, confirmed gone')
     .argument('<transfer-id>', 'the id shown by `valise list`', transferIdArg)
     .action((transferId: string, _o, cmd: Command) => onRun({ name: 'deletion-record', transferId }, json(cmd)));
@@ -457,7 +472,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       onRun({ name: 'admin-classes-set', className, create: o.create, changes }, json(cmd));
     });
 
-  admin.command('hold')
+  takingIds(admin.command('hold'))
     .description('place a legal hold: the transfer is kept from the purge until released (it still stops working at its expiry)')
     .argument('<transfer-id>', 'the transfer to keep (22 characters)', transferIdArg)
     .requiredOption('--reason <text>', 'why, in one line (recorded in the hold and the audit log)', reasonArg)
@@ -470,7 +485,7 @@ export function buildProgram(onRun: (command: CliCommand, json: boolean) => void
       '  valise admin hold q8W1nVJ3kP0aZt7yXc2mLg --reason "Litigation hold, case 2030-117 (legal dept.)"',
     ].join('\n'))
     .action((transferId: string, o: { reason: string }, cmd: Command) => onRun({ name: 'admin-hold', transferId, reason: o.reason }, json(cmd)));
-  admin.command('release')
+  takingIds(admin.command('release'))
     .description('release a legal hold; a transfer past its deadline is then purged at once')
     .argument('<transfer-id>', 'the held transfer', transferIdArg)
     .requiredOption('--reason <text>', 'why, in one line (recorded in the hold and the audit log)', reasonArg)

@@ -31,7 +31,7 @@ async function run(ctx: CliContext, command: CliCommand): Promise<number | void>
     case 'logout': return runLogout(ctx);
     case 'send': return runSend(ctx, command);
     case 'receive': return runReceive(ctx, command);
-    case 'list': return runList(ctx);
+    case 'list': return runList(ctx, command);
     case 'deletion-record': return runDeletionRecord(ctx, command);
     case 'revoke': return runRevoke(ctx, command);
     case 'admin-invite': return runAdminInvite(ctx, command);

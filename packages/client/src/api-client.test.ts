@@ -146,7 +146,7 @@ test('network failures are ApiError network_error; cancellation is not', async (
   const hang = await listen(() => undefined); // never answers
   t.after(hang.close);
   const controller = new AbortController();
-  const pending = api(hang.url).listTransfers({ signal: controller.signal });
+  const pending = api(hang.url).listTransfers({}, { signal: controller.signal });
   setTimeout(() => controller.abort(new Error('stop')), 50);
   await assert.rejects(pending, /stop/);
 });

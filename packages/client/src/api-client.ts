@@ -6,7 +6,7 @@ import {
   type EnrollCompleteRequest, type EnrollStartRequest, type EnrollStartResponse, type FinalizeRequest,
   type FinalizeResponse, type GrantResponse, type GrantedTransferResponse, type LoginRequest, type LoginResponse, type Member,
   type MemberGrantRequest, type PartReceipt, type RequestCodeRequest, type RequestCodeResponse,
-  type TransferDetail, type TransferList, type TransferPolicy, type UploadStatus,
+  type TransferDetail, type TransferList, type TransferListQuery, type TransferPolicy, type UploadStatus,
   type AddUnlockWrapRequest, type AdminMemberKey, type AdminMemberKeyList, type CertifyMemberKeyRequest, type MemberKeyStatus,
   type MyMemberKeys, type OrgKeyResponse, type PublicMemberKey, type SetUpMemberKeysRequest, type UnlockWrapList,
   type InboxList, type MemberOpenResponse,
@@ -155,8 +155,13 @@ export class ValiseApi {
     return this.json('GET', '/transfers/policy', undefined, o);
   }
 
-  listTransfers(o?: CallOptions): Promise<TransferList> {
-    return this.json('GET', '/transfers', undefined, o);
+  /** A page of the member's transfers, newest first; pass the previous page's `next` as `before` for older ones. */
+  listTransfers(query: TransferListQuery = {}, o?: CallOptions): Promise<TransferList> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.before !== undefined) params.set('before', query.before);
+    const search = params.toString();
+    return this.json('GET', `/transfers${search ? `?${search}` : ''}`, undefined, o);
   }
 
   getTransfer(transferId: string, o?: CallOptions): Promise<TransferDetail> {

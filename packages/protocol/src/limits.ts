@@ -12,6 +12,9 @@ export const LIMITS = {
   challengeLifetimeMs: 5 * 60 * 1000,
   /** A grant is idle-timed-out after 30 minutes and never outlives its transfer. */
   grantIdleMs: 30 * 60 * 1000,
+  /** GET /transfers pages: this many by default, at most the maximum. */
+  transferPageDefault: 50,
+  transferPageMax: 200,
 } as const;
 
 /** Teams one transfer may be sent to (each gets one team slot). */

@@ -1,6 +1,6 @@
 // Transfers API for members: create, upload parts, resume, finalize, list, inspect, revoke.
 import { Type, type Static } from '@sinclair/typebox';
-import { MAX_TRANSFER_TEAMS } from './limits.js';
+import { LIMITS, MAX_TRANSFER_TEAMS } from './limits.js';
 import { Base64Url, Bytes32, Email, Id, Timestamp } from './primitives.js';
 
 const strict = { additionalProperties: false } as const;
@@ -149,7 +149,19 @@ export const TransferSummary = Type.Object({
   /** The files' own size before encryption, derived from their ciphertext sizes (the format's overhead is public). */
   contentBytes: Type.Integer(),
 }, strict);
-export const TransferList = Type.Object({ transfers: Type.Array(TransferSummary) }, strict);
+/**
+ * GET /api/v1/transfers: the sender's transfers, newest first, a page at a time. `before` is the `next` of the page
+ * before (an opaque cursor); without it, the newest page.
+ */
+export const TransferListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.transferPageMax, description: `default ${LIMITS.transferPageDefault}` })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}\\.[A-Za-z0-9_-]{22}$', description: 'the `next` of the previous page' })),
+}, strict);
+export const TransferList = Type.Object({
+  transfers: Type.Array(TransferSummary),
+  /** The cursor of the next (older) page; null on the last page. */
+  next: Type.Union([Type.String(), Type.Null()]),
+}, strict);
 export const TransferDetail = Type.Object({
   transfer: TransferSummary,
   events: Type.Array(AccessEvent),
@@ -214,6 +226,7 @@ export type FinalizeResponse = Static<typeof FinalizeResponse>;
 export type AccessEvent = Static<typeof AccessEvent>;
 export type TransferSummary = Static<typeof TransferSummary>;
 export type TransferList = Static<typeof TransferList>;
+export type TransferListQuery = Static<typeof TransferListQuery>;
 export type TransferDetail = Static<typeof TransferDetail>;
 export type TransferPolicy = Static<typeof TransferPolicy>;
 export type DeletedPart = Static<typeof DeletedPart>;

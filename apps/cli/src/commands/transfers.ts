@@ -25,14 +25,32 @@ export function transferRows(transfers: readonly TransferSummary[]): string[][] 
   ]);
 }
 
-export async function runList(ctx: CliContext): Promise<void> {
+/** Shown without --limit or --all. */
+const DEFAULT_LIST_LIMIT = 50;
+/** The server's largest page. */
+const PAGE_MAX = 200;
+
+/** The newest transfers, page by page up to `limit` (or all); `more` says whether older ones were left out. */
+export async function runList(ctx: CliContext, cmd: { limit: number | undefined; all: boolean }): Promise<void> {
   const c = await requireCredentials(ctx.config.configDir);
-  const { transfers } = await ctx.api(c.serverUrl, c.token).listTransfers({ signal: ctx.signal });
+  const api = ctx.api(c.serverUrl, c.token);
+  const wanted = cmd.all ? Number.POSITIVE_INFINITY : cmd.limit ?? DEFAULT_LIST_LIMIT;
+  const transfers: TransferSummary[] = [];
+  let before: string | undefined;
+  let more = false;
+  for (;;) {
+    const page = await api.listTransfers({ limit: Math.min(PAGE_MAX, wanted - transfers.length), ...(before ? { before } : {}) }, { signal: ctx.signal });
+    transfers.push(...page.transfers);
+    more = page.next !== null;
+    if (!more || transfers.length >= wanted) break;
+    before = page.next ?? undefined;
+  }
   if (transfers.length === 0 && !ctx.json) {
     ctx.note('No transfers yet.');
     return;
   }
-  ctx.result({ transfers }, formatTable(['ID', 'STATE', 'CLASS', 'CREATED (UTC)', 'EXPIRES (UTC)', 'DOWNLOADS', 'RECIPIENTS'], transferRows(transfers)));
+  ctx.result({ transfers, more }, formatTable(['ID', 'STATE', 'CLASS', 'CREATED (UTC)', 'EXPIRES (UTC)', 'DOWNLOADS', 'RECIPIENTS'], transferRows(transfers)));
+  if (more && !ctx.json) ctx.note(`Showing the newest ${transfers.length}; older ones: valise list --all (or --limit N).`);
 }
 
 export async function runRevoke(ctx: CliContext, cmd: { transferId: string }): Promise<void> {

@@ -1,6 +1,6 @@
 // What a sender sees of their transfers: the list, and one transfer with its access log.
 import { plaintextSizeOf } from '@valise/crypto';
-import type { CloseReason, TransferDetail, TransferList, TransferSummary } from '@valise/protocol';
+import { LIMITS, type CloseReason, type TransferDetail, type TransferList, type TransferListQuery, type TransferSummary } from '@valise/protocol';
 import type { DatabaseHandle } from '../db/database.js';
 import { AccessEventRepository } from '../gate/access-event.repository.js';
 import { AppError } from '../http/errors.js';
@@ -8,6 +8,12 @@ import { TransferRepository, type TransferRow } from './transfer.repository.js';
 import type { Sender } from './transfer.service.js';
 
 const CLOSE_REASONS: readonly string[] = ['expired', 'exhausted', 'revoked', 'abandoned', 'downloaded'];
+
+/** `<created_at>.<id>`, as the schema's pattern already checked. */
+function parseCursor(cursor: string): { createdAt: number; id: string } {
+  const dot = cursor.indexOf('.');
+  return { createdAt: Number(cursor.slice(0, dot)), id: cursor.slice(dot + 1) };
+}
 
 export class TransferViewService {
   readonly #transfers: TransferRepository;
@@ -18,9 +24,21 @@ export class TransferViewService {
     this.#events = new AccessEventRepository(deps.handle);
   }
 
-  /** The sender's transfers, newest first, tombstones included (they say what was sent to whom, and when). */
-  async list(sender: Sender): Promise<TransferList> {
-    return { transfers: await this.#summaries(await this.#transfers.listBySender(sender.id)) };
+  /**
+   * A page of the sender's transfers, newest first, tombstones included (they say what was sent to whom, and when).
+   * The cursor names the last transfer shown (creation time and id): pages stay right while new transfers arrive.
+   */
+  async list(sender: Sender, query: TransferListQuery = {}): Promise<TransferList> {
+    const limit = query.limit ?? LIMITS.transferPageDefault;
+    const before = query.before === undefined ? undefined : parseCursor(query.before);
+    // One more than asked: whether an older page exists, without counting.
+    const rows = await this.#transfers.listBySender(sender.id, { limit: limit + 1, ...(before ? { before } : {}) });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      transfers: await this.#summaries(page),
+      next: rows.length > limit && last ? `${last.created_at}.${last.id}` : null,
+    };
   }
 
   async detail(sender: Sender, transferId: string): Promise<TransferDetail> {

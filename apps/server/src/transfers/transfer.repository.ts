@@ -185,14 +185,20 @@ export class TransferRepository {
     return db.selectFrom('transfers').selectAll().where('id', '=', id).where('sender_id', '=', senderId).executeTakeFirst();
   }
 
-  async listBySender(senderId: string): Promise<TransferRow[]> {
-    return this.#db
+  /** A page of the sender's transfers, newest first (ties by id), after the cursor `before` when given. */
+  async listBySender(senderId: string, page: { readonly limit: number; readonly before?: { readonly createdAt: number; readonly id: string } }): Promise<TransferRow[]> {
+    let query = this.#db
       .selectFrom('transfers')
       .selectAll()
-      .where('sender_id', '=', senderId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .execute();
+      .where('sender_id', '=', senderId);
+    const before = page.before;
+    if (before) {
+      query = query.where((eb) => eb.or([
+        eb('created_at', '<', before.createdAt),
+        eb.and([eb('created_at', '=', before.createdAt), eb('id', '>', before.id)]),
+      ]));
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id').limit(page.limit).execute();
   }
 
   async files(transferId: string, db: Executor = this.#db): Promise<FileRow[]> {

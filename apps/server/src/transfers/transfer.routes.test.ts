@@ -183,6 +183,44 @@ describe('transfer routes', async () => {
         assert.equal(foreign.body.code, 'not_found');
       });
 
+      it('lists a page at a time: newest first, ties by id, a cursor that holds while new transfers arrive; refuses bad pages', async () => {
+        const erin = await h.member();
+        const created: { id: string; at: number }[] = [];
+        for (const step of [0, 0, 0, 1000, 1000]) {
+          h.clock.advance(step);
+          const reply = await h.create(erin, [10], { recipients: ['x@lab.example'] });
+          assert.equal(reply.status, 201, JSON.stringify(reply.body));
+          created.push({ id: reply.body.transferId, at: h.clock.now() });
+        }
+        const expected = [...created].sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1)).map((c) => c.id);
+        const page = async (query: string) => {
+          const reply = await h.request('GET', `/transfers${query}`, { token: erin.token });
+          assert.equal(reply.status, 200, JSON.stringify(reply.body));
+          return reply.body as { transfers: { transferId: string }[]; next: string | null };
+        };
+        const all = await page('');
+        assert.deepEqual(all.transfers.map((t) => t.transferId), expected);
+        assert.equal(all.next, null);
+
+        const first = await page('?limit=2');
+        assert.deepEqual(first.transfers.map((t) => t.transferId), expected.slice(0, 2));
+        assert.ok(first.next);
+        h.clock.advance(1000);
+        const newer = await h.create(erin, [10], { recipients: ['x@lab.example'] });
+        const second = await page(`?limit=2&before=${encodeURIComponent(first.next)}`);
+        assert.deepEqual(second.transfers.map((t) => t.transferId), expected.slice(2, 4), 'a transfer sent meanwhile moves nothing');
+        const third = await page(`?limit=2&before=${encodeURIComponent(second.next!)}`);
+        assert.deepEqual(third.transfers.map((t) => t.transferId), expected.slice(4));
+        assert.equal(third.next, null, 'the last page says so');
+        assert.equal((await page('?limit=1')).transfers[0]!.transferId, newer.body.transferId);
+
+        for (const query of ['?limit=0', '?limit=201', '?limit=two', '?before=12345', `?before=x.${newer.body.transferId}`, '?page=2']) {
+          const reply = await h.request('GET', `/transfers${query}`, { token: erin.token });
+          assert.equal(reply.status, 400, query);
+          assert.equal(reply.body.code, 'validation_failed', query);
+        }
+      });
+
       it('lists newest first and shows details; revoke closes at once and is idempotent', async () => {
         const dave = await h.member();
         const first = await h.send(dave, { recipients: ['x@lab.example'] });

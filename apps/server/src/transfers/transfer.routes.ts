@@ -1,7 +1,7 @@
 // HTTP routes of the sender's side: create, upload parts, resume, finalize, list, inspect, revoke.
 import {
   API_PREFIX, CreateTransferRequest, CreateTransferResponse, DeletionRecord, FinalizeRequest, FinalizeResponse, LIMITS,
-  TransferDetail, TransferIdParams, TransferList, TransferPolicy, TransferSummary, UploadStatus,
+  TransferDetail, TransferIdParams, TransferList, TransferListQuery, TransferPolicy, TransferSummary, UploadStatus,
 } from '@valise/protocol';
 import type { DomainPlugin } from '../http/app.js';
 import { DeletionRecordService } from '../retention/deletion-record.service.js';
@@ -39,7 +39,11 @@ export function transferRoutes(deps: TransferRouteDeps): DomainPlugin {
         async (request, reply) => reply.status(201).send(await transfers.create(auth.memberOf(request), request.body)),
       );
 
-      app.get('/', { schema: { response: { 200: TransferList } } }, async (request) => views.list(auth.memberOf(request)));
+      app.get<{ Querystring: TransferListQuery }>(
+        '/',
+        { schema: { querystring: TransferListQuery, response: { 200: TransferList } } },
+        async (request) => views.list(auth.memberOf(request), request.query),
+      );
 
       app.get('/policy', { schema: { response: { 200: TransferPolicy } } }, async () => transfers.policy());
 

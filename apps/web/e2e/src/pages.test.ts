@@ -8,7 +8,7 @@ import { ValiseApi, openTransfer } from '@valise/client';
 import { inviteMember } from '@valise/server';
 import { ManualClock } from '@valise/server/testing';
 import type { Page } from 'playwright-core';
-import { axeViolations, browserSuite, newContext, screenshot, tabTo } from './kit.js';
+import { axeViolations, browserSuite, expectFocus, newContext, screenshot, tabTo } from './kit.js';
 
 describe('web pages', async () => {
   const clock = new ManualClock(Date.now());
@@ -196,6 +196,29 @@ describe('web pages', async () => {
     assert.deepEqual(opened.manifest.files.map((f) => f.name).sort(), ['dossier/imagerie/irm.dcm', 'dossier/lettre.txt']);
   });
 
+  it('My transfers shows the newest 50, then older ones on request', async () => {
+    const member = await suite.web.member();
+    const api = await suite.web.apiFor(member);
+    for (let i = 0; i < 52; i++) {
+      clock.advance(1000); // one second apart: the order is the sending order
+      await suite.web.sendWithApi(api, { recipients: [`r${i}@lab.example`] });
+    }
+    const context = await newContext(browser, 'en-GB', { bypassCSP: true });
+    const page = await context.newPage();
+    await suite.web.signIn(page, member);
+    await page.getByRole('link', { name: 'My transfers' }).click();
+    await page.locator('li.transfer').first().waitFor();
+    assert.equal(await page.locator('li.transfer').count(), 50);
+    assert.match(await page.locator('li.transfer').first().innerText(), /r51@lab\.example/u, 'the newest first');
+    await page.getByRole('button', { name: 'Show older transfers' }).click();
+    await page.getByText('2 older transfers shown.').waitFor();
+    assert.equal(await page.locator('li.transfer').count(), 52);
+    assert.match(await page.locator('li.transfer').last().innerText(), /r0@lab\.example/u, 'the oldest last');
+    assert.equal(await page.getByRole('button', { name: 'Show older transfers' }).count(), 0, 'nothing older is left');
+    await accessible(page, 'dashboard-older');
+    await context.close();
+  });
+
   it('a member sends with the keyboard alone, and copies the link', async () => {
     await writeFile(join(suite.dir, 'bilan.pdf'), Buffer.from('%PDF-1.4 bilan\n'));
     const context = await newContext(browser);
@@ -220,7 +243,7 @@ describe('web pages', async () => {
     await tabTo(page, 'button.primary[type=submit]');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Sent' }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'link', 'focus moves to the link');
+    await expectFocus(page, '#link', 'focus moves to the link');
     const statement = await page.locator('.statement').innerText();
     assert.match(statement, /Only dr\.martin@clinic\.example, lab@clinic\.example can open it/u);
     assert.match(statement, /It can be downloaded 3 times\./u);

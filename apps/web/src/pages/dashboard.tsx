@@ -12,11 +12,33 @@ import { classLabel } from './data-class.js';
 
 export function DashboardPage() {
   const [transfers, setTransfers] = useState<TransferSummary[] | null>(null);
+  /** The cursor of the older page; null once everything is shown. */
+  const [next, setNext] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreShown, setMoreShown] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<TransferSummary | null>(null);
   const [, setTick] = useState(0);
 
-  const load = () => withSession(() => api.listTransfers()).then((l) => setTransfers(l.transfers), (e: unknown) => setError(errorText(e)));
+  const load = () => withSession(() => api.listTransfers()).then((l) => {
+    setTransfers(l.transfers);
+    setNext(l.next);
+  }, (e: unknown) => setError(errorText(e)));
+
+  const loadOlder = async () => {
+    if (next === null || loadingMore) return;
+    setLoadingMore(true);
+    try {
+      const page = await withSession(() => api.listTransfers({ before: next }));
+      setTransfers((shown) => [...(shown ?? []), ...page.transfers]);
+      setNext(page.next);
+      setMoreShown(tPlural('dashboard.more_shown', page.transfers.length));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
   useEffect(() => {
     void load();
     const timer = setInterval(() => setTick((n) => n + 1), 30_000); // keeps the countdowns current
@@ -27,7 +49,9 @@ export function DashboardPage() {
     setConfirming(null);
     try {
       await withSession(() => api.revokeTransfer(transfer.transferId));
-      await load();
+      // Only this one changed: older pages already shown stay.
+      const { transfer: updated } = await withSession(() => api.getTransfer(transfer.transferId));
+      setTransfers((shown) => (shown ?? []).map((x) => (x.transferId === updated.transferId ? updated : x)));
     } catch (e) {
       setError(errorText(e));
     }
@@ -48,6 +72,14 @@ export function DashboardPage() {
         <ul class="transfers">
           {transfers.map((tr) => <TransferItem key={tr.transferId} transfer={tr} onRevoke={() => setConfirming(tr)} />)}
         </ul>
+      )}
+      <p role="status" class="hint">{moreShown}</p>
+      {next !== null && (
+        <p>
+          <button type="button" disabled={loadingMore} onClick={() => void loadOlder()}>
+            {loadingMore ? t('common.loading') : t('dashboard.show_older')}
+          </button>
+        </p>
       )}
       {confirming && (
         <Dialog title={t('dashboard.revoke_title')} onClose={() => setConfirming(null)}>
