@@ -447,6 +447,8 @@ export interface TransferTeamsTable {
   created_at: Millis;
   /** When a member of the team first confirmed a download: the team counts as one recipient. */
   downloaded_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** When the sender was told so. */
+  download_notified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface Database {

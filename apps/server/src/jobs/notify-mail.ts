@@ -13,6 +13,8 @@ export interface TransferFacts {
   readonly to: string;
   readonly sentAt: number;
   readonly recipients: ReadonlyArray<{ readonly email: string; readonly downloadedAt: number | null }>;
+  /** Teams it was sent to, each one recipient (listed after the addresses). */
+  readonly teams: ReadonlyArray<{ readonly name: string; readonly downloadedAt: number | null }>;
   /** A deposit: into which box, from which (verified, not vouched for) address; the team owning the box, if one does. */
   readonly deposit: { readonly boxName: string; readonly depositorEmail: string; readonly team: { readonly name: string } | null } | null;
 }
@@ -33,7 +35,7 @@ export function downloadedMail(t: TransferFacts, d: { readonly recipient: string
         ...(d.live && d.expiresAt !== null ? [['Link works until', minute(d.expiresAt)] as const] : []),
       ]),
       '',
-      'You receive one such message per recipient. Valise never sees the names or contents of your files, so it',
+      'You receive one such message per recipient (a team counts as one). Valise never sees the names or contents of your files, so it',
       'cannot name them here.',
       ...SIGNATURE,
     ]),
@@ -173,7 +175,8 @@ const REASONS: Readonly<Record<string, string>> = {
 const SIGNATURE = ['', '— Valise', ''];
 
 function recipientList(t: TransferFacts, withDownloads: boolean): string {
-  return t.recipients.map((r) => (withDownloads ? `${r.email} (${r.downloadedAt === null ? 'not downloaded' : 'downloaded'})` : r.email)).join(', ');
+  const named = [...t.recipients.map((r) => ({ ...r, label: r.email })), ...t.teams.map((team) => ({ ...team, label: `the team "${team.name}"` }))];
+  return named.map((r) => (withDownloads ? `${r.label} (${r.downloadedAt === null ? 'not downloaded' : 'downloaded'})` : r.label)).join(', ');
 }
 
 function table(rows: ReadonlyArray<readonly [string, string]>): string[] {

@@ -78,6 +78,12 @@ export class NotifyJob {
       mail: (facts) => downloadedMail(facts, { recipient: n.recipient, downloadedAt: n.downloadedAt, expiresAt: n.expiresAt, live: n.state === 'ready' }),
       mark: (now) => this.#repo.markDownloadNotified(n.recipientId, now),
     }));
+    // A team is one recipient: its first member's download is told once (a deposit's team, like its owners, is not).
+    const teamDownloads = await this.#each(counts, (after) => this.#repo.teamDownloads(after, BATCH), (n) => `${n.transferId}:${n.teamId}`, (n, parties) => ({
+      to: parties.deposit === null ? addressees(parties) : [],
+      mail: (facts) => downloadedMail(facts, { recipient: `The team "${n.teamName}"`, downloadedAt: n.downloadedAt, expiresAt: n.expiresAt, live: n.state === 'ready' }),
+      mark: (now) => this.#repo.markTeamDownloadNotified(n.transferId, n.teamId, now),
+    }));
     const expiryWarnings = expiryWarningMs === null ? 0 : await this.#each(counts,
       (after) => this.#repo.expiring(clock.now(), expiryWarningMs, after, BATCH), (n) => n.transferId, (n, parties) => ({
         to: addressees(parties),
@@ -89,8 +95,8 @@ export class NotifyJob {
       mail: (facts) => purgedMail(facts, n),
       mark: (now) => this.#repo.markDeletionNotified(n.transferId, now),
     }));
-    const report = { skipped: false, downloads, expiryWarnings, deletions, failed: counts.failed };
-    if (downloads + expiryWarnings + deletions + counts.failed > 0) this.#deps.logger.info(report, 'notification run');
+    const report = { skipped: false, downloads: downloads + teamDownloads, expiryWarnings, deletions, failed: counts.failed };
+    if (downloads + teamDownloads + expiryWarnings + deletions + counts.failed > 0) this.#deps.logger.info(report, 'notification run');
     return report;
   }
 
@@ -116,7 +122,7 @@ export class NotifyJob {
           if (parties === undefined) continue;
           const { to, mail, mark } = notice(row, parties);
           for (const address of to) {
-            await mailer.send(mail({ transferId, to: address, sentAt: parties.sentAt, recipients: parties.recipients, deposit: parties.deposit }));
+            await mailer.send(mail({ transferId, to: address, sentAt: parties.sentAt, recipients: parties.recipients, teams: parties.teams, deposit: parties.deposit }));
           }
           await mark(clock.now());
           if (to.length > 0) sent++;

@@ -16,6 +16,16 @@ export interface DownloadNotice {
   readonly expiresAt: number | null;
 }
 
+/** A team that downloaded (its first member's confirmed download), its sender not told yet. */
+export interface TeamDownloadNotice {
+  readonly transferId: string;
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly downloadedAt: number;
+  readonly state: TransferState;
+  readonly expiresAt: number | null;
+}
+
 export interface ExpiryNotice {
   readonly transferId: string;
   readonly expiresAt: number;
@@ -31,6 +41,8 @@ export interface TransferParties {
   readonly senderEmail: string | null;
   readonly sentAt: number;
   readonly recipients: Array<{ email: string; downloadedAt: number | null }>;
+  /** The teams it was sent to (or whose box received the deposit), each one recipient. */
+  readonly teams: Array<{ name: string; downloadedAt: number | null }>;
   /**
    * A deposit: its box's name and the depositor's address. Its recipients are the box's owners; a team's box has
    * none, its team's current members are told instead.
@@ -62,6 +74,30 @@ export class NotifyRepository {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ ...r, downloadedAt: Number(r.downloadedAt), expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
+  }
+
+  /** Teams that downloaded and whose sender was not told yet, keyed `<transferId>:<teamId>` (`after` likewise). */
+  async teamDownloads(after: string, limit: number): Promise<TeamDownloadNotice[]> {
+    const [afterTransfer = '', afterTeam = ''] = after.split(':');
+    const rows = await this.#db
+      .selectFrom('transfer_teams as tt')
+      .innerJoin('transfers as t', 't.id', 'tt.transfer_id')
+      .innerJoin('teams as team', 'team.id', 'tt.team_id')
+      .select(['tt.transfer_id', 'tt.team_id', 'team.name', 'tt.downloaded_at', 't.state', 't.expires_at'])
+      .where('tt.downloaded_at', 'is not', null)
+      .where('tt.download_notified_at', 'is', null)
+      .where((eb) => eb.or([
+        eb('tt.transfer_id', '>', afterTransfer),
+        eb.and([eb('tt.transfer_id', '=', afterTransfer), eb('tt.team_id', '>', afterTeam)]),
+      ]))
+      .orderBy('tt.transfer_id')
+      .orderBy('tt.team_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      transferId: r.transfer_id, teamId: r.team_id, teamName: r.name, downloadedAt: Number(r.downloaded_at), state: r.state,
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    }));
   }
 
   /**
@@ -113,6 +149,8 @@ export class NotifyRepository {
       .executeTakeFirst();
     if (transfer === undefined) return undefined;
     const recipients = await this.#db.selectFrom('recipients').select(['email', 'downloaded_at']).where('transfer_id', '=', transferId).orderBy('email').execute();
+    const teams = await this.#db.selectFrom('transfer_teams as tt').innerJoin('teams', 'teams.id', 'tt.team_id')
+      .select(['teams.name', 'tt.downloaded_at']).where('tt.transfer_id', '=', transferId).orderBy('teams.name_key').execute();
     const isDeposit = transfer.box_id !== null && transfer.boxName !== null && transfer.depositor_email !== null;
     if (!isDeposit && transfer.email === null) return undefined;
     const team = transfer.teamId === null || transfer.teamName === null ? null : {
@@ -124,12 +162,18 @@ export class NotifyRepository {
       senderEmail: transfer.email,
       sentAt: Number(transfer.created_at),
       recipients: recipients.map((r) => ({ email: r.email, downloadedAt: r.downloaded_at === null ? null : Number(r.downloaded_at) })),
+      teams: teams.map((r) => ({ name: r.name, downloadedAt: r.downloaded_at === null ? null : Number(r.downloaded_at) })),
       deposit: isDeposit ? { boxName: transfer.boxName as string, depositorEmail: transfer.depositor_email as string, team } : null,
     };
   }
 
   async markDownloadNotified(recipientId: string, now: number): Promise<void> {
     await this.#db.updateTable('recipients').set({ download_notified_at: now }).where('id', '=', recipientId).where('download_notified_at', 'is', null).execute();
+  }
+
+  async markTeamDownloadNotified(transferId: string, teamId: string, now: number): Promise<void> {
+    await this.#db.updateTable('transfer_teams').set({ download_notified_at: now })
+      .where('transfer_id', '=', transferId).where('team_id', '=', teamId).where('download_notified_at', 'is', null).execute();
   }
 
   async markExpiryWarned(transferId: string, now: number): Promise<void> {

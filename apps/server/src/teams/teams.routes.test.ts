@@ -323,6 +323,10 @@ describe('team mailboxes', async () => {
           (await inbox(m)).find((e) => e.transferId === transferId) as { downloadedAt: number | null } | undefined;
         const senderView = async (transferId: string) =>
           (await h.request('GET', `/transfers/${transferId}`, { token: dave.token })).body.transfer as { recipients: string[]; teams: unknown[] };
+        const notify = new NotifyJob({
+          handle: h.server.ctx.database, mailer: h.server.ctx.mailer, clock: h.clock, logger: h.server.ctx.logger, intervalMs: 86_400_000, expiryWarningMs: null,
+        });
+        const toldDave = async (transferId: string) => (await outbox()).filter((m) => m.to === dave.email && m.subject.includes('downloaded') && m.body.includes(transferId));
 
         const sent = await teams.send(dave, [made.teamId], { maxDownloads: 5, dataClass: 'health' });
         assert.deepEqual((await senderView(sent.transferId)).teams, [{ teamId: made.teamId, name: teamName, downloadedAt: null }]);
@@ -337,6 +341,13 @@ describe('team mailboxes', async () => {
         assert.equal((await complete(sent.transferId, byCarol.body.grantToken)).status, 204);
         for (const m of [alice, bob, carol]) assert.equal((await teamEntry(m, sent.transferId))?.downloadedAt, bobDone, `${m.email}: the team's first`);
         assert.deepEqual((await senderView(sent.transferId)).teams, [{ teamId: made.teamId, name: teamName, downloadedAt: bobDone }]);
+        // The sender is told once that the team downloaded (not once per member).
+        await notify.runOnce();
+        await notify.runOnce();
+        const told = await toldDave(sent.transferId);
+        assert.equal(told.length, 1);
+        assert.match(told[0]!.subject, new RegExp(`^Valise: The team "${teamName}" downloaded your files of `));
+        assert.match(told[0]!.body, new RegExp(`Recipients: +the team "${teamName}" \\(downloaded\\)`));
         const purged = await h.domain.purge.runOnce();
         assert.ok(purged.purged.includes(sent.transferId), 'the team confirmed, no grant live');
         assert.equal((await state(sent.transferId)).close_reason, 'downloaded');
@@ -362,10 +373,12 @@ describe('team mailboxes', async () => {
         assert.ok(closed.purged.includes(deposit.transferId));
         assert.equal((await state(deposit.transferId)).close_reason, 'downloaded');
 
-        // The box has no owner rows: the team's current members get the deposit's deletion record.
-        await new NotifyJob({
-          handle: h.server.ctx.database, mailer: h.server.ctx.mailer, clock: h.clock, logger: h.server.ctx.logger, intervalMs: 86_400_000, expiryWarningMs: null,
-        }).runOnce();
+        // The box has no owner rows: the team's current members get the deposit's deletion record (and nobody a
+        // download notice: the team downloaded it itself).
+        await notify.runOnce();
+        const depositRow = await h.db.selectFrom('transfer_teams').select('download_notified_at').where('transfer_id', '=', deposit.transferId).executeTakeFirstOrThrow();
+        assert.equal(depositRow.download_notified_at, h.clock.now(), 'marked, not mailed');
+        assert.ok(!(await outbox()).some((m) => m.subject.includes('downloaded') && m.body.includes(deposit.transferId)));
         const records = (await outbox()).filter((m) => m.subject.includes('was deleted') && m.body.includes(deposit.transferId));
         assert.deepEqual(records.map((m) => m.to).sort(), [alice.email, bob.email, carol.email].sort());
         assert.match(records[0]!.body, new RegExp(`Owners: +the team "${teamName}"`));

@@ -99,6 +99,8 @@ export function teams(dialect: Dialect): Migration {
         .addColumn('wrapped', blob, (c) => c.check(sql`length(wrapped) in (80, 113)`))
         .addColumn('created_at', ms, (c) => c.notNull())
         .addColumn('downloaded_at', ms)
+        // When the sender was told the team downloaded (null: not yet, or not owed).
+        .addColumn('download_notified_at', ms)
         .addPrimaryKeyConstraint('transfer_teams_pk', ['transfer_id', 'team_id'])
         .addCheckConstraint('transfer_teams_slot_together', sql`(slot_id is null) = (epoch is null) and (slot_id is null) = (fingerprint is null)`)
         .addCheckConstraint('transfer_teams_wrapped_with_slot', sql`wrapped is null or slot_id is not null`)
