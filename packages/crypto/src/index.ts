@@ -112,7 +112,10 @@ export {
   serializeMemberKeyRecord,
 } from './members/member-key.js';
 export { type CertifiedMemberKey, ORG_PUBLIC_KEY_SIZE, certifyMemberKey, checkCertifiedMemberKey, orgPublicKeyFromText, verifyMemberCertificate } from './members/certificate.js';
-export { ARGON2_MAX, ARGON2_MIN, ARGON2_SALT_SIZE, type Argon2Params, MIN_PASSPHRASE_LENGTH, checkArgon2Params } from './members/argon2.js';
+export {
+  ARGON2_MAX, ARGON2_MIN, ARGON2_SALT_SIZE, type Argon2Job, type Argon2Params, type Argon2Runner, MIN_PASSPHRASE_LENGTH, checkArgon2Params,
+  runArgon2Here, setArgon2Runner,
+} from './members/argon2.js';
 export { RECOVERY_CODE_BYTES, decodeRecoveryCode, encodeRecoveryCode, newRecoveryCode } from './members/recovery-code.js';
 export {
   ACCOUNT_KEY_WRAP_SIZE,

@@ -131,10 +131,15 @@ describe('member keys, inbox and member transfers in the browser', async () => {
     await page.reload();
     await page.getByText('Certified by your organisation').waitFor();
     await page.getByRole('heading', { name: 'Unlock your keys' }).waitFor();
+    // Argon2id runs in a worker of its own per unlock (the page keeps answering), ended once done.
+    const argon2Workers: string[] = [];
+    page.on('worker', (worker) => void (worker.url().includes('argon2.worker') && argon2Workers.push(worker.url())));
     await unlockInPage(page, 'not my passphrase at all');
     await page.getByText('This passphrase does not open your keys.').waitFor({ timeout: 20_000 });
     await unlockInPage(page, passphrase);
     await page.getByText('Your keys are unlocked in this tab.').waitFor({ timeout: 20_000 });
+    assert.equal(argon2Workers.length, 2, 'one Argon2id worker per attempt');
+    assert.ok(argon2Workers.every((url) => url.startsWith(`${suite.web.url}/`)), 'from this origin');
     await accessible(page, 'keys-unlocked');
 
     // Change the passphrase: the old one stops working, the new one opens the same keys.

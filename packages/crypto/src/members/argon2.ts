@@ -25,6 +25,39 @@ export function checkArgon2Params(params: Argon2Params): Argon2Params {
   return { m, t, p };
 }
 
+/** One Argon2id computation, already checked: 32 bytes out. */
+export interface Argon2Job {
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly params: Argon2Params;
+}
+export type Argon2Runner = (job: Argon2Job) => Promise<Bytes>;
+
+/** Argon2id through hash-wasm on the calling thread (WebAssembly runs synchronously: it blocks that thread ~1 s). */
+export async function runArgon2Here(job: Argon2Job): Promise<Bytes> {
+  const out = await argon2id({
+    password: job.password,
+    salt: job.salt,
+    iterations: job.params.t,
+    parallelism: job.params.p,
+    memorySize: job.params.m,
+    hashLength: 32,
+    outputType: 'binary',
+  });
+  return new Uint8Array(out);
+}
+
+let runner: Argon2Runner = runArgon2Here;
+
+/**
+ * Where Argon2id runs: a page sets a runner that computes it in a worker, so the page stays responsive while it
+ * does. The runner only computes: bounds, salt and passphrase length are checked here first, whatever it is.
+ * `null` goes back to the calling thread.
+ */
+export function setArgon2Runner(next: Argon2Runner | null): void {
+  runner = next ?? runArgon2Here;
+}
+
 /** Argon2id(UTF-8(NFC(passphrase)), salt, m, t, p) → 32 bytes. Refuses parameters outside the bounds first. */
 export async function passphraseSecret(passphrase: string, salt: Uint8Array, params: Argon2Params): Promise<Bytes> {
   checkArgon2Params(params);
@@ -32,16 +65,9 @@ export async function passphraseSecret(passphrase: string, salt: Uint8Array, par
   if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH) {
     throw new CryptoError('invalid_argument', `a passphrase has at least ${MIN_PASSPHRASE_LENGTH} characters`);
   }
-  const out = await argon2id({
-    password: utf8(passphrase.normalize('NFC')),
-    salt,
-    iterations: params.t,
-    parallelism: params.p,
-    memorySize: params.m,
-    hashLength: 32,
-    outputType: 'binary',
-  });
-  return new Uint8Array(out);
+  const out = await runner({ password: utf8(passphrase.normalize('NFC')), salt, params });
+  if (out.length !== 32) throw new CryptoError('invalid_length', 'Argon2id gave a secret of the wrong size');
+  return out;
 }
 
 /** The HKDF info of a passphrase wrap: the label, 0x00, then m, t, p as big-endian u32 (binds the parameters). */

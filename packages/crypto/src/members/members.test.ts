@@ -7,7 +7,7 @@ import { CryptoError } from '../errors.js';
 import { rejectsWith } from '../test-support/vectors.js';
 import { newSecret } from '../transfer/transfer-keys.js';
 import { type UnlockWrap, newAccountKey, passkeyPrfInput, unwrapAccountKey, wrapAccountKey } from './account-key.js';
-import { ARGON2_MIN } from './argon2.js';
+import { ARGON2_MIN, type Argon2Job, runArgon2Here, setArgon2Runner } from './argon2.js';
 import { certifyMemberKey, checkCertifiedMemberKey, verifyMemberCertificate } from './certificate.js';
 import { openKeyBundle, sealKeyBundle } from './key-bundle.js';
 import { signManifest, verifyManifestSignature } from './manifest-signature.js';
@@ -126,6 +126,27 @@ describe('unlock methods', () => {
     await rejectsWith(wrapAccountKey(uk, memberId, { kind: 'passphrase', passphrase: 'short' }), 'invalid_argument');
     // Moved to another member: the context and salt differ.
     await rejectsWith(unwrapAccountKey(wrap, idToText(newId()), { kind: 'passphrase', passphrase: 'correct horse battery' }), 'commitment_mismatch');
+  });
+
+  it('Argon2id may run elsewhere (a page\'s worker): the same secret; bounds checked before; a wrong size refused', async (t) => {
+    t.after(() => setArgon2Runner(null));
+    const wrap = await wrapAccountKey(uk, memberId, { kind: 'passphrase', passphrase: 'correct horse battery' });
+    const jobs: Argon2Job[] = [];
+    setArgon2Runner(async (job) => {
+      jobs.push(job);
+      return runArgon2Here(job);
+    });
+    assert.deepEqual(await unwrapAccountKey(wrap, memberId, { kind: 'passphrase', passphrase: 'correct horse battery' }), uk);
+    assert.equal(jobs.length, 1);
+    assert.deepEqual(jobs[0]!.params, ARGON2_MIN);
+    assert.deepEqual(jobs[0]!.password, utf8('correct horse battery'));
+    const weak: UnlockWrap = { ...wrap, argon2: { ...wrap.argon2!, m: 1024 } };
+    await rejectsWith(unwrapAccountKey(weak, memberId, { kind: 'passphrase', passphrase: 'correct horse battery' }), 'parameters_refused');
+    assert.equal(jobs.length, 1, 'weak parameters never reach the runner');
+    setArgon2Runner(async () => new Uint8Array(16));
+    await rejectsWith(unwrapAccountKey(wrap, memberId, { kind: 'passphrase', passphrase: 'correct horse battery' }), 'invalid_length');
+    setArgon2Runner(null);
+    assert.deepEqual(await unwrapAccountKey(wrap, memberId, { kind: 'passphrase', passphrase: 'correct horse battery' }), uk);
   });
 
   it('a recovery code opens its wrap, typed sloppily, and nothing else does', async () => {
