@@ -1,7 +1,6 @@
 // The drop-box form's rules, apart from its view: allowed domains parsed from free text, sizes in the page's units,
-// a box's state as its owner reads it, durations in words.
+// a box's state as its owner reads it.
 import type { BoxSummary } from '@valise/protocol';
-import { tPlural } from '../i18n/i18n.js';
 
 /** The server's rule (packages/protocol EmailDomain): lower-case labels, a dot, a top-level domain. */
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/u;
@@ -38,8 +37,4 @@ export function boxState(box: Pick<BoxSummary, 'state' | 'expiresAt' | 'deposits
   return 'open';
 }
 
-export function durationLabel(seconds: number): string {
-  if (seconds % 86_400 === 0) return tPlural('send.days', seconds / 86_400);
-  if (seconds % 3600 === 0) return tPlural('send.hours', seconds / 3600);
-  return tPlural('send.minutes', Math.round(seconds / 60));
-}
+

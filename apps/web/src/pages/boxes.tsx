@@ -17,8 +17,9 @@ import { WithUnlockedKeys } from '../components/unlock-keys.js';
 import { keyErrorText } from '../keys/key-errors.js';
 import { pinnedOrgKey } from '../keys/trust.js';
 import { classLabel } from './data-class.js';
-import { classNamed, expiryChoices } from './send-form.js';
-import { type SizeUnit, boxState, durationLabel, parseDomains, toBytes } from './box-form.js';
+import { classNamed } from './send-form.js';
+import { type SizeUnit, boxState, parseDomains, toBytes } from './box-form.js';
+import { DataClassSelect, ExpirySelect } from './retention-fields.js';
 
 export function BoxesPage() {
   const [boxes, setBoxes] = useState<BoxSummary[] | null>(null);
@@ -208,21 +209,10 @@ function CreateBoxForm({ account, onCreated, onCancel }: {
           <p class="hint" id="box-owner-hint">{t('boxes.owner_hint')}</p>
         </div>
       )}
-      <div class="field">
-        <label for="box-data-class">{t('boxes.data_class')}</label>
-        <select id="box-data-class" aria-describedby="box-data-class-hint" disabled={busy || !policy} value={dataClass?.name ?? ''}
-          onChange={(e) => chooseClass(e.currentTarget.value)}>
-          {policy?.dataClasses.map((c) => <option key={c.name} value={c.name}>{classLabel(c.name)}</option>)}
-        </select>
-        <p class="hint" id="box-data-class-hint">{dataClass ? [dataClass.description, t('boxes.data_class_hint')].filter(Boolean).join(' ') : ''}</p>
-      </div>
+      <DataClassSelect id="box-data-class" label={t('boxes.data_class')} policy={policy} dataClass={dataClass} disabled={busy} onChoose={chooseClass}
+        hint={dataClass ? [dataClass.description, t('boxes.data_class_hint')].filter(Boolean).join(' ') : ''} />
       <div class="row">
-        <div class="field">
-          <label for="box-expiry">{t('boxes.expiry')}</label>
-          <select id="box-expiry" disabled={busy || !policy} value={String(expiry ?? '')} onChange={(e) => setExpiry(Number(e.currentTarget.value))}>
-            {policy && dataClass && expiryChoices(policy, dataClass).map((s) => <option key={s} value={String(s)}>{durationLabel(s)}</option>)}
-          </select>
-        </div>
+        <ExpirySelect id="box-expiry" label={t('boxes.expiry')} policy={policy} dataClass={dataClass} value={expiry} disabled={busy} onChoose={setExpiry} />
         <TextField label={t('boxes.max_deposits')} type="number" min={1} max={100_000} inputMode="numeric" required value={maxDeposits}
           error={errors.maxDeposits} disabled={busy} onInput={(e) => setMaxDeposits(e.currentTarget.value)} />
       </div>

@@ -17,7 +17,8 @@ import { ContactKeyRefused, type DeliveryPlan, TeamRefused, planDelivery } from 
 import { keyErrorText } from '../keys/key-errors.js';
 import { type MemberDeliveryRequest, type UploadCommand, type UploadEvent, type UploadRequest, rebuildFailure } from '../workers/messages.js';
 import { classLabel } from './data-class.js';
-import { classNamed, expiryChoices, parseRecipients, parseTeamNames } from './send-form.js';
+import { classNamed, parseRecipients, parseTeamNames } from './send-form.js';
+import { DataClassSelect, ExpirySelect, durationLabel } from './retention-fields.js';
 
 type Sending =
   | { name: 'form' }
@@ -183,21 +184,10 @@ export function SendPage() {
         <TeamPicker myTeams={myTeams} picked={picked} text={teamText} error={errors.teams} disabled={busy}
           onPick={(teamId, on) => setPicked((p) => { const next = new Set(p); if (on) next.add(teamId); else next.delete(teamId); return next; })}
           onText={setTeamText} />
-        <div class="field">
-          <label for="data-class">{t('send.data_class')}</label>
-          <select id="data-class" aria-describedby="data-class-hint" disabled={busy || !policy} value={dataClass?.name ?? ''}
-            onChange={(e) => chooseClass(e.currentTarget.value)}>
-            {policy?.dataClasses.map((c) => <option key={c.name} value={c.name}>{classLabel(c.name)}</option>)}
-          </select>
-          <p class="hint" id="data-class-hint">{dataClass ? classRules(dataClass) : ''}</p>
-        </div>
+        <DataClassSelect id="data-class" label={t('send.data_class')} hint={dataClass ? classRules(dataClass) : ''} policy={policy}
+          dataClass={dataClass} disabled={busy} onChoose={chooseClass} />
         <div class="row">
-          <div class="field">
-            <label for="expiry">{t('send.expiry')}</label>
-            <select id="expiry" disabled={busy || !policy} value={String(expiry ?? '')} onChange={(e) => setExpiry(Number(e.currentTarget.value))}>
-              {policy && dataClass && expiryChoices(policy, dataClass).map((s) => <option key={s} value={String(s)}>{expiryLabel(s)}</option>)}
-            </select>
-          </div>
+          <ExpirySelect id="expiry" label={t('send.expiry')} policy={policy} dataClass={dataClass} value={expiry} disabled={busy} onChoose={setExpiry} />
           <TextField label={t('send.max_downloads')} hint={dataClass ? t('send.max_downloads_hint', { max: dataClass.maxDownloads }) : undefined}
             type="number" min={1} max={dataClass?.maxDownloads} inputMode="numeric" value={maxDownloads} error={errors.maxDownloads}
             disabled={busy} onInput={(e) => setMaxDownloads(e.currentTarget.value)} />
@@ -285,16 +275,10 @@ function advance(s: Extract<Sending, { name: 'sending' }>, p: TransferProgress):
 
 /** What the class means for this transfer, in the sender's words. */
 function classRules(c: DataClass): string {
-  const rules = [t('send.class_max', { duration: expiryLabel(c.maxExpirySeconds) })];
+  const rules = [t('send.class_max', { duration: durationLabel(c.maxExpirySeconds) })];
   if (c.deleteWhenDownloaded) rules.push(t('send.class_deleted_when_downloaded'));
   if (!c.allowOutsideRecipients) rules.push(t('send.class_members_only'));
   return [c.description, ...rules].filter((x) => x !== '').join(' ');
-}
-
-function expiryLabel(seconds: number): string {
-  if (seconds % 86_400 === 0) return tPlural('send.days', seconds / 86_400);
-  if (seconds % 3600 === 0) return tPlural('send.hours', seconds / 3600);
-  return tPlural('send.minutes', Math.round(seconds / 60));
 }
 
 function FilePicker({ files, error, disabled, onAdd, onRemove }: {
