@@ -3,35 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { ERROR_STATUS, ERROR_TITLES } from './errors.js';
+import { schemaBoundsProblems } from './test-support/schema-bounds.js';
 import * as schemas from './member-keys.js';
-
-type Schema = Record<string, unknown> & { type?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[] };
-
-/** Every object closed, every string bounded (maxLength, or a pattern of fixed length), every array bounded. */
-function walk(schema: Schema, path: string, problems: string[]): void {
-  if (schema.anyOf) schema.anyOf.forEach((s, i) => walk(s, `${path}|${i}`, problems));
-  if (schema.type === 'object') {
-    if (schema.additionalProperties !== false) problems.push(`${path}: open object`);
-    for (const [key, value] of Object.entries(schema.properties ?? {})) walk(value, `${path}.${key}`, problems);
-  }
-  if (schema.type === 'string' && schema.const === undefined && schema.maxLength === undefined && !/^\^[^*+]*\{\d+\}\$$/.test(String(schema.pattern ?? ''))) {
-    problems.push(`${path}: unbounded string`);
-  }
-  if (schema.type === 'array') {
-    if (schema.maxItems === undefined && !path.startsWith('AdminMemberKeyList')) problems.push(`${path}: unbounded array`);
-    walk(schema.items!, `${path}[]`, problems);
-  }
-}
 
 const WRAP = { wrapId: 'AAECAwQFBgcICQoLDA0ODw', kind: 'recovery', argon2: null, credentialId: null, wrapped: 'A'.repeat(139) };
 
 describe('member-key schemas', () => {
   it('are closed and bounded', () => {
-    const problems: string[] = [];
-    for (const [name, value] of Object.entries(schemas)) {
-      if (typeof value === 'object' && value !== null && ('type' in value || 'anyOf' in value)) walk(value as Schema, name, problems);
-    }
-    assert.deepEqual(problems, []);
+    assert.deepEqual(schemaBoundsProblems(schemas, (path) => path.startsWith('AdminMemberKeyList')), []);
   });
 
   it('hold the exact sizes of the format', () => {

@@ -5,38 +5,17 @@ import { describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { CreateBoxRequest } from './drop-boxes.js';
 import { ERROR_STATUS, ERROR_TITLES } from './errors.js';
+import { schemaBoundsProblems } from './test-support/schema-bounds.js';
 import { MAX_TRANSFER_TEAMS } from './limits.js';
 import * as schemas from './teams.js';
 import { CreateTransferRequest, FinalizeRequest } from './transfers.js';
-
-type Schema = Record<string, unknown> & { type?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[] };
-
-/** Every object closed, every string bounded (maxLength, or a pattern of fixed length), every array bounded. */
-function walk(schema: Schema, path: string, problems: string[]): void {
-  if (schema.anyOf) schema.anyOf.forEach((s, i) => walk(s, `${path}|${i}`, problems));
-  if (schema.type === 'object') {
-    if (schema.additionalProperties !== false) problems.push(`${path}: open object`);
-    for (const [key, value] of Object.entries(schema.properties ?? {})) walk(value, `${path}.${key}`, problems);
-  }
-  if (schema.type === 'string' && schema.const === undefined && schema.maxLength === undefined && !/^\^[^*+]*\{\d+\}\$$/.test(String(schema.pattern ?? ''))) {
-    problems.push(`${path}: unbounded string`);
-  }
-  if (schema.type === 'array') {
-    if (schema.maxItems === undefined) problems.push(`${path}: unbounded array`);
-    walk(schema.items!, `${path}[]`, problems);
-  }
-}
 
 const ID = 'AAECAwQFBgcICQoLDA0ODw';
 const KEY = { record: '{}', signature: 'A'.repeat(86) };
 
 describe('team schemas', () => {
   it('are closed and bounded', () => {
-    const problems: string[] = [];
-    for (const [name, value] of Object.entries(schemas)) {
-      if (typeof value === 'object' && value !== null && ('type' in value || 'anyOf' in value)) walk(value as Schema, name, problems);
-    }
-    assert.deepEqual(problems, []);
+    assert.deepEqual(schemaBoundsProblems(schemas), []);
   });
 
   it('hold the shapes of the API', () => {

@@ -7,6 +7,12 @@ import type { WebMember, WebServer } from './kit.js';
 
 export const passphraseOf = (email: string): string => `${email} key passphrase`;
 
+/** Contact pins kept in memory: a client engine run in Node, for one test, remembers keys as a browser would. */
+export function memoryPins() {
+  const pins = new Map<string, string>();
+  return { get: async (k: string) => pins.get(k), set: async (k: string, v: string) => void pins.set(k, v) };
+}
+
 export interface KeyedMember {
   readonly member: WebMember;
   readonly memberId: string;

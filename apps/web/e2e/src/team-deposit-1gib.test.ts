@@ -16,7 +16,7 @@ import { certifyTeam, parseTeamRecord, toBase64Url } from '@valise/crypto';
 import { testOrg } from '@valise/crypto/testing';
 import type { Download, Page } from 'playwright-core';
 import { browserSuite, newContext, screenshot, watch } from './kit.js';
-import { keyedMembers, passphraseOf } from './keyed-members.js';
+import { keyedMembers, memoryPins, passphraseOf } from './keyed-members.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -45,11 +45,6 @@ async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: BLOCK })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function memoryPins() {
-  const pins = new Map<string, string>();
-  return { get: async (k: string) => pins.get(k), set: async (k: string, v: string) => void pins.set(k, v) };
 }
 
 describe('a 1 GiB deposit into a team’s drop box, in the browser', async () => {

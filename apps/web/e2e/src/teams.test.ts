@@ -15,7 +15,7 @@ import { certifyTeam, createTeam, fingerprintText, fromBase64Url, parseTeamRecor
 import { testOrg } from '@valise/crypto/testing';
 import type { Download, Page } from 'playwright-core';
 import { axeViolations, browserSuite, newContext, screenshot, watch } from './kit.js';
-import { keyedMembers, passphraseOf } from './keyed-members.js';
+import { keyedMembers, memoryPins, passphraseOf } from './keyed-members.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const TEAM = 'Virology lab';
@@ -287,8 +287,3 @@ describe('team mailboxes in the browser', async () => {
       await Promise.all([aliceContext.close(), bobContext.close(), carolContext.close()]);
     });
 });
-
-function memoryPins() {
-  const pins = new Map<string, string>();
-  return { get: async (k: string) => pins.get(k), set: async (k: string, v: string) => void pins.set(k, v) };
-}
